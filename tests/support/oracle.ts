@@ -46,7 +46,7 @@ export function oracleStatus(): OracleStatus {
 
 /**
  * Whether interop tests should be skipped: only when the oracle is missing
- * and we are not in CI (`tools/test.ts` sets ZKTS_ORACLE; when a test file is
+ * and we are not in CI (`tools/run_tests.ts` sets ZKTS_ORACLE; when a test file is
  * run directly, the machine is looked at).
  */
 export function skipInterop(): boolean {
