@@ -1,0 +1,622 @@
+/**
+ * The transaction records of `org.apache.zookeeper.txn` and the data files' `FileHeader`.
+ *
+ * @module
+ */
+
+import type { JuteRecord } from "./record.ts";
+import type { JuteReader } from "./reader.ts";
+import type { JuteWriter } from "./writer.ts";
+import { ACL } from "./data.ts";
+import { readStr, writeStr } from "./_strings.ts";
+
+/**
+ * `FileHeader` of zookeeper.jute (`org.apache.zookeeper.server.persistence.FileHeader`).
+ */
+export interface FileHeader {
+  magic: number;
+  version: number;
+  dbid: bigint;
+}
+
+/**
+ * Codec of {@linkcode FileHeader}, field for field as Apache's generated
+ * `org.apache.zookeeper.server.persistence.FileHeader` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, FileHeader } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: FileHeader = { magic: 1, version: 2, dbid: 3n };
+ * assert.deepEqual(decode(FileHeader, encode(FileHeader, v)), v);
+ * ```
+ */
+export const FileHeader: JuteRecord<FileHeader> = {
+  name: "FileHeader",
+  write(w: JuteWriter, v: FileHeader): void {
+    w.writeInt(v.magic);
+    w.writeInt(v.version);
+    w.writeLong(v.dbid);
+  },
+  read(r: JuteReader): FileHeader {
+    return {
+      magic: r.readInt(),
+      version: r.readInt(),
+      dbid: r.readLong(),
+    };
+  },
+};
+
+/**
+ * `TxnDigest` of zookeeper.jute (`org.apache.zookeeper.txn.TxnDigest`).
+ */
+export interface TxnDigest {
+  version: number;
+  treeDigest: bigint;
+}
+
+/**
+ * Codec of {@linkcode TxnDigest}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.TxnDigest` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, TxnDigest } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: TxnDigest = { version: 1, treeDigest: 2n };
+ * assert.deepEqual(decode(TxnDigest, encode(TxnDigest, v)), v);
+ * ```
+ */
+export const TxnDigest: JuteRecord<TxnDigest> = {
+  name: "TxnDigest",
+  write(w: JuteWriter, v: TxnDigest): void {
+    w.writeInt(v.version);
+    w.writeLong(v.treeDigest);
+  },
+  read(r: JuteReader): TxnDigest {
+    return {
+      version: r.readInt(),
+      treeDigest: r.readLong(),
+    };
+  },
+};
+
+/**
+ * `TxnHeader` of zookeeper.jute (`org.apache.zookeeper.txn.TxnHeader`).
+ */
+export interface TxnHeader {
+  clientId: bigint;
+  cxid: number;
+  zxid: bigint;
+  time: bigint;
+  type: number;
+}
+
+/**
+ * Codec of {@linkcode TxnHeader}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.TxnHeader` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, TxnHeader } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: TxnHeader = { clientId: 1n, cxid: 2, zxid: 3n, time: 4n, type: 5 };
+ * assert.deepEqual(decode(TxnHeader, encode(TxnHeader, v)), v);
+ * ```
+ */
+export const TxnHeader: JuteRecord<TxnHeader> = {
+  name: "TxnHeader",
+  write(w: JuteWriter, v: TxnHeader): void {
+    w.writeLong(v.clientId);
+    w.writeInt(v.cxid);
+    w.writeLong(v.zxid);
+    w.writeLong(v.time);
+    w.writeInt(v.type);
+  },
+  read(r: JuteReader): TxnHeader {
+    return {
+      clientId: r.readLong(),
+      cxid: r.readInt(),
+      zxid: r.readLong(),
+      time: r.readLong(),
+      type: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `CreateTxnV0` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTxnV0`).
+ */
+export interface CreateTxnV0 {
+  path: string;
+  data: Uint8Array | null;
+  acl: ACL[];
+  ephemeral: boolean;
+}
+
+/**
+ * Codec of {@linkcode CreateTxnV0}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CreateTxnV0` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CreateTxnV0 } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CreateTxnV0 = { path: "/app", data: new Uint8Array([2]), acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }], ephemeral: true };
+ * assert.deepEqual(decode(CreateTxnV0, encode(CreateTxnV0, v)), v);
+ * ```
+ */
+export const CreateTxnV0: JuteRecord<CreateTxnV0> = {
+  name: "CreateTxnV0",
+  write(w: JuteWriter, v: CreateTxnV0): void {
+    w.writeString(v.path);
+    w.writeBuffer(v.data);
+    w.writeVector(v.acl, ACL.write);
+    w.writeBool(v.ephemeral);
+  },
+  read(r: JuteReader): CreateTxnV0 {
+    return {
+      path: r.readString(),
+      data: r.readBuffer(),
+      acl: r.readVector(ACL.read),
+      ephemeral: r.readBool(),
+    };
+  },
+};
+
+/**
+ * `CreateTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTxn`).
+ */
+export interface CreateTxn {
+  path: string;
+  data: Uint8Array | null;
+  acl: ACL[];
+  ephemeral: boolean;
+  parentCVersion: number;
+}
+
+/**
+ * Codec of {@linkcode CreateTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CreateTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CreateTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CreateTxn = { path: "/app", data: new Uint8Array([2]), acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }], ephemeral: true, parentCVersion: 5 };
+ * assert.deepEqual(decode(CreateTxn, encode(CreateTxn, v)), v);
+ * ```
+ */
+export const CreateTxn: JuteRecord<CreateTxn> = {
+  name: "CreateTxn",
+  write(w: JuteWriter, v: CreateTxn): void {
+    w.writeString(v.path);
+    w.writeBuffer(v.data);
+    w.writeVector(v.acl, ACL.write);
+    w.writeBool(v.ephemeral);
+    w.writeInt(v.parentCVersion);
+  },
+  read(r: JuteReader): CreateTxn {
+    return {
+      path: r.readString(),
+      data: r.readBuffer(),
+      acl: r.readVector(ACL.read),
+      ephemeral: r.readBool(),
+      parentCVersion: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `CreateTTLTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTTLTxn`).
+ */
+export interface CreateTTLTxn {
+  path: string;
+  data: Uint8Array | null;
+  acl: ACL[];
+  parentCVersion: number;
+  ttl: bigint;
+}
+
+/**
+ * Codec of {@linkcode CreateTTLTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CreateTTLTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CreateTTLTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CreateTTLTxn = { path: "/app", data: new Uint8Array([2]), acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }], parentCVersion: 4, ttl: 5n };
+ * assert.deepEqual(decode(CreateTTLTxn, encode(CreateTTLTxn, v)), v);
+ * ```
+ */
+export const CreateTTLTxn: JuteRecord<CreateTTLTxn> = {
+  name: "CreateTTLTxn",
+  write(w: JuteWriter, v: CreateTTLTxn): void {
+    w.writeString(v.path);
+    w.writeBuffer(v.data);
+    w.writeVector(v.acl, ACL.write);
+    w.writeInt(v.parentCVersion);
+    w.writeLong(v.ttl);
+  },
+  read(r: JuteReader): CreateTTLTxn {
+    return {
+      path: r.readString(),
+      data: r.readBuffer(),
+      acl: r.readVector(ACL.read),
+      parentCVersion: r.readInt(),
+      ttl: r.readLong(),
+    };
+  },
+};
+
+/**
+ * `CreateContainerTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateContainerTxn`).
+ */
+export interface CreateContainerTxn {
+  path: string;
+  data: Uint8Array | null;
+  acl: ACL[];
+  parentCVersion: number;
+}
+
+/**
+ * Codec of {@linkcode CreateContainerTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CreateContainerTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CreateContainerTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CreateContainerTxn = { path: "/app", data: new Uint8Array([2]), acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }], parentCVersion: 4 };
+ * assert.deepEqual(decode(CreateContainerTxn, encode(CreateContainerTxn, v)), v);
+ * ```
+ */
+export const CreateContainerTxn: JuteRecord<CreateContainerTxn> = {
+  name: "CreateContainerTxn",
+  write(w: JuteWriter, v: CreateContainerTxn): void {
+    w.writeString(v.path);
+    w.writeBuffer(v.data);
+    w.writeVector(v.acl, ACL.write);
+    w.writeInt(v.parentCVersion);
+  },
+  read(r: JuteReader): CreateContainerTxn {
+    return {
+      path: r.readString(),
+      data: r.readBuffer(),
+      acl: r.readVector(ACL.read),
+      parentCVersion: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `DeleteTxn` of zookeeper.jute (`org.apache.zookeeper.txn.DeleteTxn`).
+ */
+export interface DeleteTxn {
+  path: string;
+}
+
+/**
+ * Codec of {@linkcode DeleteTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.DeleteTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, DeleteTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: DeleteTxn = { path: "/app" };
+ * assert.deepEqual(decode(DeleteTxn, encode(DeleteTxn, v)), v);
+ * ```
+ */
+export const DeleteTxn: JuteRecord<DeleteTxn> = {
+  name: "DeleteTxn",
+  write(w: JuteWriter, v: DeleteTxn): void {
+    w.writeString(v.path);
+  },
+  read(r: JuteReader): DeleteTxn {
+    return {
+      path: r.readString(),
+    };
+  },
+};
+
+/**
+ * `SetDataTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetDataTxn`).
+ */
+export interface SetDataTxn {
+  path: string;
+  data: Uint8Array | null;
+  version: number;
+}
+
+/**
+ * Codec of {@linkcode SetDataTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.SetDataTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, SetDataTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: SetDataTxn = { path: "/app", data: new Uint8Array([2]), version: 3 };
+ * assert.deepEqual(decode(SetDataTxn, encode(SetDataTxn, v)), v);
+ * ```
+ */
+export const SetDataTxn: JuteRecord<SetDataTxn> = {
+  name: "SetDataTxn",
+  write(w: JuteWriter, v: SetDataTxn): void {
+    w.writeString(v.path);
+    w.writeBuffer(v.data);
+    w.writeInt(v.version);
+  },
+  read(r: JuteReader): SetDataTxn {
+    return {
+      path: r.readString(),
+      data: r.readBuffer(),
+      version: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `CheckVersionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CheckVersionTxn`).
+ */
+export interface CheckVersionTxn {
+  path: string;
+  version: number;
+}
+
+/**
+ * Codec of {@linkcode CheckVersionTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CheckVersionTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CheckVersionTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CheckVersionTxn = { path: "/app", version: 2 };
+ * assert.deepEqual(decode(CheckVersionTxn, encode(CheckVersionTxn, v)), v);
+ * ```
+ */
+export const CheckVersionTxn: JuteRecord<CheckVersionTxn> = {
+  name: "CheckVersionTxn",
+  write(w: JuteWriter, v: CheckVersionTxn): void {
+    w.writeString(v.path);
+    w.writeInt(v.version);
+  },
+  read(r: JuteReader): CheckVersionTxn {
+    return {
+      path: r.readString(),
+      version: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `SetACLTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetACLTxn`).
+ */
+export interface SetACLTxn {
+  path: string;
+  acl: ACL[];
+  version: number;
+}
+
+/**
+ * Codec of {@linkcode SetACLTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.SetACLTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, SetACLTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: SetACLTxn = { path: "/app", acl: [{ perms: 31, id: { scheme: "world", id: "anyone" } }], version: 3 };
+ * assert.deepEqual(decode(SetACLTxn, encode(SetACLTxn, v)), v);
+ * ```
+ */
+export const SetACLTxn: JuteRecord<SetACLTxn> = {
+  name: "SetACLTxn",
+  write(w: JuteWriter, v: SetACLTxn): void {
+    w.writeString(v.path);
+    w.writeVector(v.acl, ACL.write);
+    w.writeInt(v.version);
+  },
+  read(r: JuteReader): SetACLTxn {
+    return {
+      path: r.readString(),
+      acl: r.readVector(ACL.read),
+      version: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `SetMaxChildrenTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetMaxChildrenTxn`).
+ */
+export interface SetMaxChildrenTxn {
+  path: string;
+  max: number;
+}
+
+/**
+ * Codec of {@linkcode SetMaxChildrenTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.SetMaxChildrenTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, SetMaxChildrenTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: SetMaxChildrenTxn = { path: "/app", max: 2 };
+ * assert.deepEqual(decode(SetMaxChildrenTxn, encode(SetMaxChildrenTxn, v)), v);
+ * ```
+ */
+export const SetMaxChildrenTxn: JuteRecord<SetMaxChildrenTxn> = {
+  name: "SetMaxChildrenTxn",
+  write(w: JuteWriter, v: SetMaxChildrenTxn): void {
+    w.writeString(v.path);
+    w.writeInt(v.max);
+  },
+  read(r: JuteReader): SetMaxChildrenTxn {
+    return {
+      path: r.readString(),
+      max: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `CreateSessionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateSessionTxn`).
+ */
+export interface CreateSessionTxn {
+  timeOut: number;
+}
+
+/**
+ * Codec of {@linkcode CreateSessionTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CreateSessionTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CreateSessionTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CreateSessionTxn = { timeOut: 1 };
+ * assert.deepEqual(decode(CreateSessionTxn, encode(CreateSessionTxn, v)), v);
+ * ```
+ */
+export const CreateSessionTxn: JuteRecord<CreateSessionTxn> = {
+  name: "CreateSessionTxn",
+  write(w: JuteWriter, v: CreateSessionTxn): void {
+    w.writeInt(v.timeOut);
+  },
+  read(r: JuteReader): CreateSessionTxn {
+    return {
+      timeOut: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `CloseSessionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CloseSessionTxn`).
+ */
+export interface CloseSessionTxn {
+  paths2Delete: string[];
+}
+
+/**
+ * Codec of {@linkcode CloseSessionTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.CloseSessionTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, CloseSessionTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: CloseSessionTxn = { paths2Delete: ["a", "b"] };
+ * assert.deepEqual(decode(CloseSessionTxn, encode(CloseSessionTxn, v)), v);
+ * ```
+ */
+export const CloseSessionTxn: JuteRecord<CloseSessionTxn> = {
+  name: "CloseSessionTxn",
+  write(w: JuteWriter, v: CloseSessionTxn): void {
+    w.writeVector(v.paths2Delete, writeStr);
+  },
+  read(r: JuteReader): CloseSessionTxn {
+    return {
+      paths2Delete: r.readVector(readStr),
+    };
+  },
+};
+
+/**
+ * `ErrorTxn` of zookeeper.jute (`org.apache.zookeeper.txn.ErrorTxn`).
+ */
+export interface ErrorTxn {
+  err: number;
+}
+
+/**
+ * Codec of {@linkcode ErrorTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.ErrorTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, ErrorTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: ErrorTxn = { err: 1 };
+ * assert.deepEqual(decode(ErrorTxn, encode(ErrorTxn, v)), v);
+ * ```
+ */
+export const ErrorTxn: JuteRecord<ErrorTxn> = {
+  name: "ErrorTxn",
+  write(w: JuteWriter, v: ErrorTxn): void {
+    w.writeInt(v.err);
+  },
+  read(r: JuteReader): ErrorTxn {
+    return {
+      err: r.readInt(),
+    };
+  },
+};
+
+/**
+ * `Txn` of zookeeper.jute (`org.apache.zookeeper.txn.Txn`).
+ */
+export interface Txn {
+  type: number;
+  data: Uint8Array | null;
+}
+
+/**
+ * Codec of {@linkcode Txn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.Txn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, Txn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: Txn = { type: 1, data: new Uint8Array([2]) };
+ * assert.deepEqual(decode(Txn, encode(Txn, v)), v);
+ * ```
+ */
+export const Txn: JuteRecord<Txn> = {
+  name: "Txn",
+  write(w: JuteWriter, v: Txn): void {
+    w.writeInt(v.type);
+    w.writeBuffer(v.data);
+  },
+  read(r: JuteReader): Txn {
+    return {
+      type: r.readInt(),
+      data: r.readBuffer(),
+    };
+  },
+};
+
+/**
+ * `MultiTxn` of zookeeper.jute (`org.apache.zookeeper.txn.MultiTxn`).
+ */
+export interface MultiTxn {
+  txns: Txn[];
+}
+
+/**
+ * Codec of {@linkcode MultiTxn}, field for field as Apache's generated
+ * `org.apache.zookeeper.txn.MultiTxn` writes it.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decode, encode, MultiTxn } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const v: MultiTxn = { txns: [{ type: 2, data: new Uint8Array([3]) }] };
+ * assert.deepEqual(decode(MultiTxn, encode(MultiTxn, v)), v);
+ * ```
+ */
+export const MultiTxn: JuteRecord<MultiTxn> = {
+  name: "MultiTxn",
+  write(w: JuteWriter, v: MultiTxn): void {
+    w.writeVector(v.txns, Txn.write);
+  },
+  read(r: JuteReader): MultiTxn {
+    return {
+      txns: r.readVector(Txn.read),
+    };
+  },
+};
