@@ -1,0 +1,608 @@
+/**
+ * zoo.cfg: the same keys, defaults and meanings as Apache ZooKeeper 3.8
+ * (QuorumPeerConfig.parseProperties, and the `zookeeper.*` system properties
+ * that keys it does not know become).
+ *
+ * Pure: parsing takes the file's text (and myid's) and returns a value; it
+ * reads no files.
+ *
+ * @module
+ */
+
+/** A `server.N=host:quorumPort:electionPort[:role][;clientAddr:clientPort]` line. */
+export interface QuorumServer {
+  id: number;
+  host: string;
+  quorumPort: number;
+  electionPort: number;
+  role: "participant" | "observer";
+  clientHost?: string;
+  clientPort?: number;
+}
+
+/** A parsed zoo.cfg. Durations are milliseconds, sizes bytes. */
+export interface ZkConfig {
+  tickTime: number;
+  dataDir: string;
+  dataLogDir: string;
+  clientPort?: number;
+  clientPortAddress?: string;
+  maxClientCnxns: number;
+  minSessionTimeout: number;
+  maxSessionTimeout: number;
+  initLimit: number;
+  syncLimit: number;
+  connectToLearnerMasterLimit: number;
+  peerType: "participant" | "observer";
+  standaloneEnabled: boolean;
+  reconfigEnabled: boolean;
+  /** Txns per log segment / between snapshots (`snapCount`, default 100000). */
+  snapCount: number;
+  /** Log preallocation block (`preAllocSize`, given in KiB in zoo.cfg; default 64 MiB). */
+  preAllocSizeBytes: number;
+  /** `forceSync=no` turns fsync off. */
+  forceSync: boolean;
+  snapRetainCount: number;
+  /** Hours between purges; 0 = off. */
+  purgeIntervalHours: number;
+  /** jute.maxbuffer (default 0xfffff). */
+  juteMaxBuffer: number;
+  extendedTypesEnabled: boolean;
+  /** Enabled four-letter words; `srvr` is always on (zkServer.sh needs it). */
+  fourLetterWords: Set<string>;
+  adminEnableServer: boolean;
+  adminServerAddress: string;
+  adminServerPort: number;
+  /** Prometheus `/metrics` port, when metricsProvider.httpPort is set. */
+  metricsHttpPort?: number;
+  metricsHttpHost: string;
+  /** `authProvider.N=class` lines, kept as given. */
+  authProviders: Map<string, string>;
+  /** `DigestAuthenticationProvider.superDigest=super:base64(sha1)`. */
+  superDigest?: string;
+  skipACL: boolean;
+  globalOutstandingLimit: number;
+  electionAlg: number;
+  servers: Map<number, QuorumServer>;
+  groups: Map<number, number[]>;
+  weights: Map<number, number>;
+  /** This server's id (from dataDir/myid), when the ensemble has servers. */
+  myid?: number;
+  /** Keys zkts does not know, with their values (they are warned about). */
+  unknown: Map<string, string>;
+}
+
+/** A zoo.cfg error: the key and the reason, as an operator needs them. */
+export class ConfigError extends Error {
+  /** The offending key, when there is one. */
+  readonly key?: string;
+  /** Builds the error; the message names the key. */
+  constructor(message: string, key?: string) {
+    super(message);
+    this.name = "ConfigError";
+    this.key = key;
+  }
+}
+
+/** The four-letter words Apache ZooKeeper 3.8 knows. */
+export const FOUR_LETTER_WORDS: readonly string[] = [
+  "conf",
+  "cons",
+  "crst",
+  "dirs",
+  "dump",
+  "envi",
+  "gtmk",
+  "ruok",
+  "stmk",
+  "srst",
+  "srvr",
+  "stat",
+  "wchc",
+  "wchp",
+  "wchs",
+  "mntr",
+  "isro",
+  "hash",
+];
+
+/**
+ * Reads Java properties text (`key=value`, `key: value`, `key value`,
+ * `#`/`!` comments, `\` line continuations), as java.util.Properties does
+ * for the subset zoo.cfg files use.
+ *
+ * @example
+ * ```ts
+ * import { parseProperties } from "@zkts/server";
+ * import assert from "node:assert/strict";
+ * const p = parseProperties("# c\ntickTime=2000\ndataDir = /tmp/zk\n");
+ * assert.equal(p.get("dataDir"), "/tmp/zk");
+ * ```
+ */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split(/\r?\n|\r/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i].replace(/^[ \t\f]+/, "");
+    if (line === "" || line[0] === "#" || line[0] === "!") continue;
+    // Continuation: an odd number of trailing backslashes joins the next line.
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i].replace(/^[ \t\f]+/, "");
+    }
+    const m = line.match(/^((?:\\.|[^=:\s\\])*)\s*[=:\s]?\s*(.*)$/);
+    if (!m) continue;
+    const unescape = (s: string) =>
+      s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => {
+        if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
+        return ({ t: "\t", n: "\n", r: "\r", f: "\f" } as Record<string, string>)[c] ?? c;
+      });
+    out.set(unescape(m[1]), unescape(m[2]).replace(/\s+$/, ""));
+  }
+  return out;
+}
+
+function parseIntStrict(key: string, value: string): number {
+  if (!/^[+-]?\d+$/.test(value.trim())) {
+    throw new ConfigError(`Invalid value for ${key}: '${value}' is not an integer`, key);
+  }
+  const n = Number(value.trim());
+  if (!Number.isSafeInteger(n)) {
+    throw new ConfigError(`Invalid value for ${key}: '${value}' is out of range`, key);
+  }
+  return n;
+}
+
+function parseBool(key: string, value: string): boolean {
+  // QuorumPeerConfig.parseBoolean: only "true"/"false", case-insensitive.
+  const v = value.trim().toLowerCase();
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new ConfigError(`Invalid option ${value} for ${key}. Choose 'true' or 'false.'`, key);
+}
+
+function parseYesNo(key: string, value: string): boolean {
+  // Apache reads forceSync/skipACL as "yes"/"no" (anything but "no" / "yes").
+  const v = value.trim().toLowerCase();
+  if (v === "yes" || v === "true") return true;
+  if (v === "no" || v === "false") return false;
+  throw new ConfigError(`Invalid value for ${key}: '${value}' (expected yes or no)`, key);
+}
+
+function parsePort(key: string, value: string): number {
+  const n = parseIntStrict(key, value);
+  if (n < 0 || n > 65535) {
+    throw new ConfigError(`Invalid value for ${key}: port ${n} is not in 0..65535`, key);
+  }
+  return n;
+}
+
+/** Parses a `server.N` value, as QuorumPeer.QuorumServer does. */
+export function parseServerLine(id: number, value: string): QuorumServer {
+  const key = `server.${id}`;
+  const [serverPart, clientPart] = value.split(";").map((s) => s.trim());
+  const parts = splitHostPorts(serverPart);
+  if (parts.length < 2 || parts.length > 4) {
+    throw new ConfigError(
+      `${value} does not have the form server_config or server_config;client_config where server_config is host:port:port or host:port:port:type and client_config is port or host:port`,
+      key,
+    );
+  }
+  const host = parts[0];
+  const quorumPort = parsePort(key, parts[1]);
+  if (parts.length === 2) {
+    throw new ConfigError(`Missing election port for server: ${id}`, key);
+  }
+  const electionPort = parsePort(key, parts[2]);
+  let role: "participant" | "observer" = "participant";
+  if (parts.length === 4) {
+    const r = parts[3].toLowerCase();
+    if (r === "observer") role = "observer";
+    else if (r !== "participant") throw new ConfigError(`Unrecognised peertype: ${parts[3]}`, key);
+  }
+  const server: QuorumServer = { id, host, quorumPort, electionPort, role };
+  if (clientPart) {
+    const c = splitHostPorts(clientPart);
+    if (c.length === 1) {
+      server.clientHost = "0.0.0.0";
+      server.clientPort = parsePort(key, c[0]);
+    } else {
+      server.clientHost = c[0];
+      server.clientPort = parsePort(key, c[1]);
+    }
+  }
+  return server;
+}
+
+/** Splits `host:port:port`, keeping a bracketed IPv6 host whole. */
+function splitHostPorts(s: string): string[] {
+  if (s.startsWith("[")) {
+    const end = s.indexOf("]");
+    if (end < 0) return [s];
+    const rest = s.slice(end + 1);
+    return [s.slice(1, end), ...rest.split(":").slice(1)];
+  }
+  return s.split(":");
+}
+
+/** Keys Apache reads as `zookeeper.<key>` system properties that zkts knows. */
+const SYSTEM_PROPERTY_KEYS = new Set([
+  "snapCount",
+  "preAllocSize",
+  "forceSync",
+  "jute.maxbuffer",
+  "extendedTypesEnabled",
+  "4lw.commands.whitelist",
+  "admin.enableServer",
+  "admin.serverPort",
+  "admin.serverAddress",
+  "admin.idleTimeout",
+  "admin.commandURL",
+  "skipACL",
+  "DigestAuthenticationProvider.superDigest",
+  "globalOutstandingLimit",
+  "snapshot.compression.method",
+  "digest.enabled",
+  "fsync.warningthresholdms",
+  "emulate353TTLNodes",
+  "serverCnxnFactory",
+  "sessionRequireClientSASLAuth",
+  "enforce.auth.enabled",
+  "enforce.auth.schemes",
+  "audit.enable",
+  "leaderServes",
+  "maxCnxns",
+  "txnLogSizeLimitInKb",
+  "snapSizeLimitInKb",
+  "clientCnxnSocket",
+  "cnxTimeout",
+  "electionPortBindRetry",
+  "request.throttler.shutdownTimeout",
+  "commitLogCount",
+  "snapshot.trust.empty",
+  "minSessionTimeout",
+  "maxSessionTimeout",
+]);
+
+/** Keys QuorumPeerConfig parses itself (some zkts accepts and ignores). */
+const QUORUM_PEER_KEYS = new Set([
+  "dataDir",
+  "dataLogDir",
+  "clientPort",
+  "localSessionsEnabled",
+  "localSessionsUpgradingEnabled",
+  "clientPortAddress",
+  "secureClientPort",
+  "secureClientPortAddress",
+  "observerMasterPort",
+  "clientPortListenBacklog",
+  "tickTime",
+  "maxClientCnxns",
+  "minSessionTimeout",
+  "maxSessionTimeout",
+  "initLimit",
+  "syncLimit",
+  "connectToLearnerMasterLimit",
+  "electionAlg",
+  "quorumListenOnAllIPs",
+  "peerType",
+  "syncEnabled",
+  "dynamicConfigFile",
+  "autopurge.snapRetainCount",
+  "autopurge.purgeInterval",
+  "standaloneEnabled",
+  "reconfigEnabled",
+  "sslQuorum",
+  "portUnification",
+  "sslQuorumReloadCertFiles",
+  "quorum.cnxn.threads.size",
+  "metricsProvider.className",
+  "multiAddress.enabled",
+  "multiAddress.reachabilityCheckTimeoutMs",
+  "multiAddress.reachabilityCheckEnabled",
+  "oraclePath",
+  "version",
+]);
+
+/** Options of {@linkcode parseConfig}. */
+export interface ParseConfigOptions {
+  /** The text of dataDir/myid, when it exists. */
+  myid?: string;
+}
+
+/**
+ * Parses zoo.cfg text into a {@linkcode ZkConfig}, with Apache ZooKeeper's
+ * defaults and checks.
+ *
+ * @param text the file's text
+ * @param opts myid text, when the ensemble needs it
+ * @returns the configuration
+ * @throws {ConfigError} naming the key, for a missing or invalid value
+ *
+ * @example
+ * ```ts
+ * import { parseConfig } from "@zkts/server";
+ * import assert from "node:assert/strict";
+ * const c = parseConfig("tickTime=2000\ndataDir=/tmp/zk\nclientPort=2181\n");
+ * assert.equal(c.maxSessionTimeout, 40000);
+ * assert.equal(c.maxClientCnxns, 60);
+ * ```
+ */
+export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConfig {
+  const props = parseProperties(text);
+  let tickTime = 0;
+  let dataDir: string | undefined;
+  let dataLogDir: string | undefined;
+  let clientPort: number | undefined;
+  let clientPortAddress: string | undefined;
+  let maxClientCnxns = 60;
+  let minSessionTimeout = -1;
+  let maxSessionTimeout = -1;
+  let initLimit = 0;
+  let syncLimit = 0;
+  let connectToLearnerMasterLimit = 0;
+  let electionAlg = 3;
+  let peerType: "participant" | "observer" = "participant";
+  let standaloneEnabled = true;
+  let reconfigEnabled = false;
+  let snapCount = 100000;
+  let preAllocSizeBytes = 65536 * 1024;
+  let forceSync = true;
+  let snapRetainCount = 3;
+  let purgeIntervalHours = 0;
+  let juteMaxBuffer = 0xfffff;
+  let extendedTypesEnabled = false;
+  const fourLetterWords = new Set<string>();
+  let adminEnableServer = true;
+  let adminServerAddress = "0.0.0.0";
+  let adminServerPort = 8080;
+  let metricsHttpPort: number | undefined;
+  let metricsHttpHost = "0.0.0.0";
+  const authProviders = new Map<string, string>();
+  let superDigest: string | undefined;
+  let skipACL = false;
+  let globalOutstandingLimit = 1000;
+  const servers = new Map<number, QuorumServer>();
+  const groups = new Map<number, number[]>();
+  const weights = new Map<number, number>();
+  const unknown = new Map<string, string>();
+
+  for (const [key, raw] of props) {
+    const value = raw.trim();
+    switch (key) {
+      case "tickTime":
+        tickTime = parseIntStrict(key, value);
+        break;
+      case "dataDir":
+        dataDir = value;
+        break;
+      case "dataLogDir":
+        dataLogDir = value;
+        break;
+      case "clientPort":
+        clientPort = parsePort(key, value);
+        break;
+      case "clientPortAddress":
+        clientPortAddress = value;
+        break;
+      case "maxClientCnxns":
+        maxClientCnxns = parseIntStrict(key, value);
+        break;
+      case "minSessionTimeout":
+        minSessionTimeout = parseIntStrict(key, value);
+        break;
+      case "maxSessionTimeout":
+        maxSessionTimeout = parseIntStrict(key, value);
+        break;
+      case "initLimit":
+        initLimit = parseIntStrict(key, value);
+        break;
+      case "syncLimit":
+        syncLimit = parseIntStrict(key, value);
+        break;
+      case "connectToLearnerMasterLimit":
+        connectToLearnerMasterLimit = parseIntStrict(key, value);
+        break;
+      case "electionAlg":
+        electionAlg = parseIntStrict(key, value);
+        if (electionAlg !== 3) {
+          throw new ConfigError("Invalid electionAlg value. Only 3 is supported.", key);
+        }
+        break;
+      case "peerType": {
+        const v = value.toLowerCase();
+        if (v === "observer" || v === "participant") peerType = v;
+        else throw new ConfigError(`Unrecognised peertype: ${value}`, key);
+        break;
+      }
+      case "standaloneEnabled":
+        standaloneEnabled = parseBool(key, value);
+        break;
+      case "reconfigEnabled":
+        reconfigEnabled = parseBool(key, value);
+        break;
+      case "snapCount":
+        snapCount = parseIntStrict(key, value);
+        // ZooKeeperServer.getSnapCount: snapCount must be 2 or more.
+        if (snapCount < 2) snapCount = 2;
+        break;
+      case "preAllocSize":
+        preAllocSizeBytes = parseIntStrict(key, value) * 1024;
+        if (preAllocSizeBytes <= 0) {
+          throw new ConfigError(`Invalid value for preAllocSize: '${value}'`, key);
+        }
+        break;
+      case "forceSync":
+        forceSync = parseYesNo(key, value);
+        break;
+      case "autopurge.snapRetainCount":
+        snapRetainCount = Math.max(3, parseIntStrict(key, value));
+        break;
+      case "autopurge.purgeInterval":
+        purgeIntervalHours = parseIntStrict(key, value);
+        break;
+      case "jute.maxbuffer":
+        juteMaxBuffer = value.toLowerCase().startsWith("0x")
+          ? parseInt(value, 16)
+          : parseIntStrict(key, value);
+        if (!(juteMaxBuffer > 0)) {
+          throw new ConfigError(`Invalid value for jute.maxbuffer: '${value}'`, key);
+        }
+        break;
+      case "extendedTypesEnabled":
+        extendedTypesEnabled = parseBool(key, value);
+        break;
+      case "4lw.commands.whitelist":
+        for (const w of value.split(",").map((s) => s.trim())) {
+          if (w === "*") FOUR_LETTER_WORDS.forEach((x) => fourLetterWords.add(x));
+          else if (w) fourLetterWords.add(w);
+        }
+        break;
+      case "admin.enableServer":
+        adminEnableServer = parseBool(key, value);
+        break;
+      case "admin.serverAddress":
+        adminServerAddress = value;
+        break;
+      case "admin.serverPort":
+        adminServerPort = parsePort(key, value);
+        break;
+      case "metricsProvider.httpPort":
+        metricsHttpPort = parsePort(key, value);
+        break;
+      case "metricsProvider.httpHost":
+        metricsHttpHost = value;
+        break;
+      case "DigestAuthenticationProvider.superDigest":
+        superDigest = value;
+        break;
+      case "skipACL":
+        skipACL = parseYesNo(key, value);
+        break;
+      case "globalOutstandingLimit":
+        globalOutstandingLimit = parseIntStrict(key, value);
+        break;
+      default:
+        if (/^server\.\d+$/.test(key)) {
+          const id = Number(key.slice(7));
+          servers.set(id, parseServerLine(id, value));
+        } else if (/^group\.\d+$/.test(key)) {
+          groups.set(
+            Number(key.slice(6)),
+            value.split(":").map((s) => parseIntStrict(key, s)),
+          );
+        } else if (/^weight\.\d+$/.test(key)) {
+          weights.set(Number(key.slice(7)), parseIntStrict(key, value));
+        } else if (key.startsWith("authProvider.")) {
+          authProviders.set(key.slice("authProvider.".length), value);
+        } else if (
+          key.startsWith("metricsProvider.") || QUORUM_PEER_KEYS.has(key) ||
+          SYSTEM_PROPERTY_KEYS.has(key) || key.startsWith("ssl.") ||
+          key.startsWith("zookeeper.") || key.startsWith("quorum.auth.")
+        ) {
+          // Known to Apache; accepted, no effect in zkts yet.
+        } else {
+          unknown.set(key, value);
+        }
+    }
+  }
+
+  if (!dataDir) throw new ConfigError("dataDir is not set", "dataDir");
+  if (clientPort === undefined && clientPortAddress !== undefined) {
+    throw new ConfigError("clientPortAddress is set but clientPort is not set", "clientPort");
+  }
+  if (tickTime === 0) throw new ConfigError("tickTime is not set", "tickTime");
+  if (tickTime < 0) throw new ConfigError(`Invalid value for tickTime: ${tickTime}`, "tickTime");
+  if (minSessionTimeout === -1) minSessionTimeout = tickTime * 2;
+  if (maxSessionTimeout === -1) maxSessionTimeout = tickTime * 20;
+  if (minSessionTimeout > maxSessionTimeout) {
+    throw new ConfigError(
+      "minSessionTimeout must not be larger than maxSessionTimeout",
+      "minSessionTimeout",
+    );
+  }
+  // zkServer.sh depends on srvr (FourLetterCommands.isEnabled).
+  fourLetterWords.add("srvr");
+
+  let myid: number | undefined;
+  if (servers.size > 0) {
+    if (opts.myid === undefined) {
+      throw new ConfigError(`${dataDir}/myid file is missing`, "dataDir");
+    }
+    const t = opts.myid.trim();
+    if (!/^\d+$/.test(t)) throw new ConfigError(`serverid ${t} is not a number`, "dataDir");
+    myid = Number(t);
+    if (!servers.has(myid)) {
+      throw new ConfigError(`myid ${myid} has no server.${myid} line in the config`, "dataDir");
+    }
+    const participants = [...servers.values()].filter((s) => s.role === "participant");
+    if (participants.length === 0 && servers.size > 0) {
+      throw new ConfigError("Observers w/o participants is an invalid configuration", "server");
+    }
+  }
+
+  return {
+    tickTime,
+    dataDir,
+    dataLogDir: dataLogDir ?? dataDir,
+    clientPort,
+    clientPortAddress,
+    maxClientCnxns,
+    minSessionTimeout,
+    maxSessionTimeout,
+    initLimit,
+    syncLimit,
+    connectToLearnerMasterLimit,
+    peerType,
+    standaloneEnabled,
+    reconfigEnabled,
+    snapCount,
+    preAllocSizeBytes,
+    forceSync,
+    snapRetainCount,
+    purgeIntervalHours,
+    juteMaxBuffer,
+    extendedTypesEnabled,
+    fourLetterWords,
+    adminEnableServer,
+    adminServerAddress,
+    adminServerPort,
+    metricsHttpPort,
+    metricsHttpHost,
+    authProviders,
+    superDigest,
+    skipACL,
+    globalOutstandingLimit,
+    electionAlg,
+    servers,
+    groups,
+    weights,
+    myid,
+    unknown,
+  };
+}
+
+/**
+ * Whether this configuration runs a standalone server (QuorumPeerMain: no
+ * `server.N` lines, or one participant with standaloneEnabled).
+ */
+export function isStandalone(config: ZkConfig): boolean {
+  if (config.servers.size === 0) return true;
+  const participants = [...config.servers.values()].filter((s) => s.role === "participant");
+  return config.standaloneEnabled && participants.length === 1 && config.servers.size === 1;
+}
+
+/**
+ * The embedded default used when the server is started with no zoo.cfg:
+ * standalone, data in `./data`, client port 2181 on 127.0.0.1.
+ */
+export const DEFAULT_CONFIG_TEXT: string = [
+  "tickTime=2000",
+  "initLimit=10",
+  "syncLimit=5",
+  "dataDir=./data",
+  "clientPort=2181",
+  "clientPortAddress=127.0.0.1",
+  "admin.enableServer=false",
+  "4lw.commands.whitelist=*",
+  "",
+].join("\n");
