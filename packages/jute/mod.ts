@@ -29,3 +29,8 @@ export * from "./data.ts";
 export * from "./proto.ts";
 export * from "./txn.ts";
 export * from "./quorum.ts";
+export * from "./multi.ts";
+export * from "./ops.ts";
+export * from "./txn_entry.ts";
+export * from "./frame.ts";
+export * from "./snapshot.ts";

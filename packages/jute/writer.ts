@@ -159,6 +159,28 @@ export class JuteWriter {
   }
 
   /**
+   * Starts a length-prefixed frame: reserves the 4-byte length and returns
+   * its offset, for {@linkcode endFrame}.
+   *
+   * @returns the offset of the length prefix
+   */
+  startFrame(): number {
+    const mark = this.#pos;
+    this.writeInt(0);
+    return mark;
+  }
+
+  /**
+   * Ends a frame begun by {@linkcode startFrame}: writes the number of bytes
+   * written since into its length prefix.
+   *
+   * @param mark what `startFrame` returned
+   */
+  endFrame(mark: number): void {
+    this.patchInt(mark, this.#pos - mark - 4);
+  }
+
+  /**
    * Overwrites 4 bytes already written at `offset` with an int (e.g. a frame
    * length reserved up front).
    *
