@@ -1,0 +1,125 @@
+/**
+ * Client-side path rules and connect strings, as Apache's PathUtils and
+ * ConnectStringParser have them.
+ *
+ * @module
+ */
+import { ErrorCode } from "@zkts/jute";
+import { KeeperError } from "./errors.ts";
+
+/** Why `path` is not a valid znode path (PathUtils.validatePath), or undefined when it is. */
+export function pathProblem(path: string, isSequential = false): string | undefined {
+  if (isSequential) path = path + "1";
+  if (path.length === 0) return "Path length must be > 0";
+  if (path[0] !== "/") return "Path must start with / character";
+  if (path.length === 1) return undefined;
+  if (path[path.length - 1] === "/") return "Path must not end with / character";
+  let lastc = "/";
+  for (let i = 1; i < path.length; lastc = path[i], i++) {
+    const c = path[i];
+    const code = path.charCodeAt(i);
+    let reason: string | undefined;
+    if (code === 0) reason = `null character not allowed @${i}`;
+    else if (c === "/" && lastc === "/") reason = `empty node name specified @${i}`;
+    else if (c === "." && lastc === ".") {
+      if (path[i - 2] === "/" && (i + 1 === path.length || path[i + 1] === "/")) {
+        reason = `relative paths not allowed @${i}`;
+      }
+    } else if (c === ".") {
+      if (path[i - 1] === "/" && (i + 1 === path.length || path[i + 1] === "/")) {
+        reason = `relative paths not allowed @${i}`;
+      }
+    } else if (
+      (code > 0 && code <= 0x1f) || (code >= 0x7f && code <= 0x9f) ||
+      (code >= 0xd800 && code <= 0xf8ff) || (code >= 0xfff0 && code <= 0xffff)
+    ) {
+      reason = `invalid character @${i}`;
+    }
+    if (reason) return `Invalid path string "${path}" caused by ${reason}`;
+  }
+  return undefined;
+}
+
+/** An invalid path, refused before it is sent. */
+export class InvalidPathError extends KeeperError {
+  /** The reason, in PathUtils' words. */
+  readonly reason: string;
+  /** Builds the error. */
+  constructor(path: string, reason: string) {
+    super(ErrorCode.BadArguments, path);
+    this.name = "InvalidPathError";
+    this.reason = reason;
+    this.message = reason;
+  }
+}
+
+/**
+ * Throws {@linkcode InvalidPathError} (code BadArguments) for a path the
+ * server would refuse.
+ *
+ * @example
+ * ```ts
+ * import { validatePath } from "@zkts/client";
+ * import assert from "node:assert/strict";
+ * validatePath("/app/x");
+ * assert.throws(() => validatePath("/app/"), /must not end with/);
+ * ```
+ */
+export function validatePath(path: string, isSequential = false): void {
+  const p = pathProblem(path, isSequential);
+  if (p) throw new InvalidPathError(path, p);
+}
+
+/** A parsed connect string. */
+export interface ConnectString {
+  hosts: { host: string; port: number }[];
+  /** The chroot ("" for none), e.g. "/app". */
+  chroot: string;
+}
+
+/**
+ * Parses `host:port,host:port/chroot` (ConnectStringParser); the port
+ * defaults to 2181, IPv6 hosts go in brackets.
+ *
+ * @example
+ * ```ts
+ * import { parseConnectString } from "@zkts/client";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseConnectString("a:1,b/app"), {
+ *   hosts: [{ host: "a", port: 1 }, { host: "b", port: 2181 }],
+ *   chroot: "/app",
+ * });
+ * ```
+ */
+export function parseConnectString(s: string): ConnectString {
+  if (!s) throw new Error("Connect string cannot be null or empty");
+  let chroot = "";
+  const slash = s.indexOf("/");
+  if (slash >= 0) {
+    chroot = s.slice(slash);
+    s = s.slice(0, slash);
+    if (chroot.length === 1) chroot = "";
+    else validatePath(chroot);
+  }
+  const hosts = s.split(",").map((h) => h.trim()).filter((h) => h.length > 0).map((h) => {
+    let host = h;
+    let port = 2181;
+    if (h.startsWith("[")) {
+      const end = h.indexOf("]");
+      host = h.slice(1, end);
+      if (h[end + 1] === ":") port = Number(h.slice(end + 2));
+    } else {
+      const colon = h.lastIndexOf(":");
+      if (colon >= 0) {
+        host = h.slice(0, colon);
+        port = Number(h.slice(colon + 1));
+      }
+    }
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+      throw new Error(`Invalid port in connect string: ${h}`);
+    }
+    return { host, port };
+  });
+  if (hosts.length === 0) throw new Error("Connect string has no hosts");
+  return { hosts, chroot };
+}
