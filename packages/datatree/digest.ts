@@ -1,0 +1,140 @@
+/**
+ * The tree digest of Apache ZooKeeper (DigestCalculator, version 2): a CRC32
+ * per znode over path, data and stat, summed into a 64-bit AdHash.
+ *
+ * @module
+ */
+import type { StatPersisted } from "@zkts/jute";
+
+/** DigestCalculator.DIGEST_VERSION. */
+export const DIGEST_VERSION = 2;
+
+const TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** Continues a CRC32 (state is the inverted running value; start with -1). */
+function crcUpdate(state: number, b: Uint8Array, s = 0, e = b.length): number {
+  let c = state;
+  for (let i = s; i < e; i++) c = TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return c;
+}
+
+/**
+ * CRC32 (java.util.zip.CRC32) of bytes, as an unsigned number.
+ *
+ * @example
+ * ```ts
+ * import { crc32 } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+ * ```
+ */
+export function crc32(b: Uint8Array): number {
+  return (crcUpdate(-1, b) ^ -1) >>> 0;
+}
+
+const statBuf = new Uint8Array(60);
+const statView = new DataView(statBuf.buffer);
+const enc = new TextEncoder();
+
+/**
+ * The digest of one znode, as DigestCalculator.calculateDigest: 0 for paths
+ * under "/zookeeper/", "/" hashed as "".
+ *
+ * @param path the znode path.
+ * @param data the znode data (null counts as nothing).
+ * @param stat the persisted stat.
+ * @returns the CRC32 value (0..2^32-1).
+ *
+ * @example
+ * ```ts
+ * import { nodeDigest } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * const stat = { czxid: 0n, mzxid: 0n, pzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n };
+ * assert.equal(nodeDigest("/zookeeper/quota", null, stat), 0);
+ * assert.ok(nodeDigest("/a", null, stat) > 0);
+ * ```
+ */
+export function nodeDigest(
+  path: string | Uint8Array,
+  data: Uint8Array | null,
+  stat: StatPersisted,
+): number {
+  const p = typeof path === "string" ? enc.encode(path === "/" ? "" : path) : path;
+  if (isUnderZookeeper(p)) return 0;
+  statView.setBigInt64(0, stat.czxid);
+  statView.setBigInt64(8, stat.mzxid);
+  statView.setBigInt64(16, stat.pzxid);
+  statView.setBigInt64(24, stat.ctime);
+  statView.setBigInt64(32, stat.mtime);
+  statView.setInt32(40, stat.version);
+  statView.setInt32(44, stat.cversion);
+  statView.setInt32(48, stat.aversion);
+  statView.setBigInt64(52, stat.ephemeralOwner);
+  let c = crcUpdate(-1, p);
+  if (data !== null) c = crcUpdate(c, data);
+  c = crcUpdate(c, statBuf);
+  return (c ^ -1) >>> 0;
+}
+
+const ZK_SUBTREE = enc.encode("/zookeeper/");
+function isUnderZookeeper(p: Uint8Array): boolean {
+  if (p.length < ZK_SUBTREE.length) return false;
+  for (let i = 0; i < ZK_SUBTREE.length; i++) if (p[i] !== ZK_SUBTREE[i]) return false;
+  return true;
+}
+
+/**
+ * A 64-bit additive hash (AdHash) kept exactly in two 32-bit halves.
+ *
+ * @example
+ * ```ts
+ * import { AdHash } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * const h = new AdHash();
+ * h.add(5); h.remove(7);
+ * assert.equal(h.value, -2n);
+ * ```
+ */
+export class AdHash {
+  #lo = 0;
+  #hi = 0;
+  /** Adds a node digest. */
+  add(d: number): void {
+    this.#lo += d;
+    if (this.#lo >= 0x100000000) {
+      this.#lo -= 0x100000000;
+      this.#hi = (this.#hi + 1) >>> 0;
+    }
+  }
+  /** Removes a node digest. */
+  remove(d: number): void {
+    this.#lo -= d;
+    if (this.#lo < 0) {
+      this.#lo += 0x100000000;
+      this.#hi = (this.#hi - 1) >>> 0;
+    }
+  }
+  /** Adds a signed 64-bit amount. */
+  addBig(d: bigint): void {
+    const v = BigInt.asUintN(64, this.value + d);
+    this.#lo = Number(v & 0xffffffffn);
+    this.#hi = Number(v >> 32n);
+  }
+  /** The hash as a Java long. */
+  get value(): bigint {
+    return BigInt.asIntN(64, (BigInt(this.#hi) << 32n) | BigInt(this.#lo));
+  }
+  /** Resets to 0. */
+  clear(): void {
+    this.#lo = 0;
+    this.#hi = 0;
+  }
+}

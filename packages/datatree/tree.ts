@@ -1,0 +1,1232 @@
+/**
+ * The znode data tree: Apache ZooKeeper's DataTree semantics over a compact
+ * struct-of-arrays store.
+ *
+ * @module
+ */
+import { assert, NIL, NodeStore } from "./_store.ts";
+import { ErrorCode as Err, EventType as Event, KeeperState, OpCode as Op } from "@zkts/jute";
+import { AclCache, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from "./acl.ts";
+import { AdHash, DIGEST_VERSION, nodeDigest } from "./digest.ts";
+import { KeeperError } from "./errors.ts";
+import {
+  CONFIG_NODE,
+  LIMIT_NODE,
+  PROC_ZOOKEEPER,
+  QUOTA_ZOOKEEPER,
+  quotaLimitPath,
+  quotaStatPath,
+  STAT_NODE,
+  StatsTrack,
+} from "./quota.ts";
+import { WatcherMode, WatchManager } from "./watches.ts";
+import type {
+  ACL,
+  ACLCacheEntry,
+  AnyTxn,
+  CheckVersionTxn,
+  CloseSessionTxn,
+  CreateContainerTxn,
+  CreateTTLTxn,
+  CreateTxn,
+  DeleteTxn,
+  ErrorTxn,
+  MultiTxn,
+  SetACLTxn,
+  SetDataTxn,
+  SnapshotNode,
+  Stat,
+  StatPersisted,
+  TxnHeader,
+} from "@zkts/jute";
+import { decode, txnRecord } from "@zkts/jute";
+
+/** EphemeralType.CONTAINER_EPHEMERAL_OWNER (Long.MIN_VALUE). */
+export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
+const EXTENDED_MASK = -0x100000000000000n; // 0xff00000000000000 as a signed long
+const RESERVED_BITS_MASK = 0x00ffff0000000000n;
+/** EphemeralType.TTL.maxValue(): 0x000000ffffffffff ms. */
+export const TTL_MAX = 0x000000ffffffffffn;
+
+/** EphemeralType: what a znode's ephemeralOwner encodes. */
+export const EphemeralType = {
+  /** Not ephemeral (owner 0). */
+  Void: 0,
+  /** Owned by a session. */
+  Normal: 1,
+  /** A container (owner Long.MIN_VALUE). */
+  Container: 2,
+  /** A TTL node (owner 0xff00…|ttl, only with extended types enabled). */
+  Ttl: 3,
+} as const;
+/** An EphemeralType value. */
+export type EphemeralType = typeof EphemeralType[keyof typeof EphemeralType];
+
+/**
+ * Decodes an ephemeralOwner as EphemeralType.get.
+ *
+ * @param owner the persisted ephemeralOwner.
+ * @param extendedTypesEnabled zookeeper.extendedTypesEnabled.
+ * @throws {RangeError} for an extended owner with an unknown feature bit, as Apache.
+ *
+ * @example
+ * ```ts
+ * import { ephemeralType, EphemeralType, ttlEphemeralOwner } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * assert.equal(ephemeralType(0n, false), EphemeralType.Void);
+ * assert.equal(ephemeralType(0x100000075680001n, false), EphemeralType.Normal);
+ * assert.equal(ephemeralType(ttlEphemeralOwner(1000n), true), EphemeralType.Ttl);
+ * assert.equal(ephemeralType(ttlEphemeralOwner(1000n), false), EphemeralType.Normal);
+ * ```
+ */
+export function ephemeralType(owner: bigint, extendedTypesEnabled: boolean): EphemeralType {
+  if (extendedTypesEnabled && (owner & EXTENDED_MASK) === EXTENDED_MASK) {
+    const bit = (owner & RESERVED_BITS_MASK) >> 40n;
+    if (bit !== 0n) {
+      throw new RangeError(`Invalid ephemeralOwner. [${BigInt.asUintN(64, owner).toString(16)}]`);
+    }
+    return EphemeralType.Ttl;
+  }
+  if (owner === CONTAINER_EPHEMERAL_OWNER) return EphemeralType.Container;
+  return owner === 0n ? EphemeralType.Void : EphemeralType.Normal;
+}
+
+/**
+ * The ephemeralOwner of a TTL node, as EphemeralType.TTL.toEphemeralOwner.
+ *
+ * @throws {RangeError} when ttl is not in 1..TTL_MAX.
+ *
+ * @example
+ * ```ts
+ * import { ttlEphemeralOwner } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * assert.equal(ttlEphemeralOwner(5n), -0xfffffffffffffbn);
+ * assert.throws(() => ttlEphemeralOwner(0n));
+ * ```
+ */
+export function ttlEphemeralOwner(ttl: bigint): bigint {
+  if (ttl > TTL_MAX || ttl <= 0n) {
+    throw new RangeError(`ttl must be positive and cannot be larger than: ${TTL_MAX}`);
+  }
+  return EXTENDED_MASK | ttl;
+}
+
+/** The TTL (ms) encoded in a TTL node's ephemeralOwner. */
+export function ttlOf(owner: bigint): bigint {
+  return owner & ~(EXTENDED_MASK | RESERVED_BITS_MASK);
+}
+
+/** Options of a tree. */
+export interface DataTreeOptions {
+  /** zookeeper.digest.enabled (default true): keep the tree digest. */
+  digestEnabled?: boolean;
+  /** zookeeper.extendedTypesEnabled (default false): TTL nodes. */
+  extendedTypesEnabled?: boolean;
+}
+
+/** A watch notification the server delivers to `watcher`. */
+export interface WatchEvent<W> {
+  watcher: W;
+  /** EventType: NodeCreated 1, NodeDeleted 2, NodeDataChanged 3, NodeChildrenChanged 4. */
+  type: number;
+  /** KeeperState: KeeperState.SyncConnected 3. */
+  state: number;
+  path: string;
+  /** The txn's zxid; -1n for events of setWatches. */
+  zxid: bigint;
+  /** The znode's ACL: since 3.8.4/3.9.2 Apache delivers only to sessions with READ on it; null: no check. */
+  acl: readonly ACL[] | null;
+}
+
+/** What applying one txn did, as DataTree.ProcessTxnResult plus the watch events fired. */
+export interface ProcessTxnResult<W> {
+  clientId: bigint;
+  cxid: number;
+  zxid: bigint;
+  /** The txn's op code (`error` for a failed request). */
+  type: number;
+  /** 0 or a KeeperException.Code. */
+  err: number;
+  path?: string;
+  stat?: Stat;
+  /** Per-op results of a multi. */
+  multiResult?: ProcessTxnResult<W>[];
+  /** Watch notifications to deliver, in order. */
+  events: WatchEvent<W>[];
+}
+
+/** The view of a znode the prepare step reads (PrepRequestProcessor's ChangeRecord). */
+export interface NodeRecord {
+  stat: StatPersisted;
+  childCount: number;
+  acl: readonly ACL[];
+  data: Uint8Array | null;
+  /** The node's digest (0 when digests are off). */
+  digest: number;
+}
+
+const SPECIAL = new Set(["/", PROC_ZOOKEEPER, QUOTA_ZOOKEEPER, CONFIG_NODE]);
+const enc = new TextEncoder();
+
+/**
+ * The in-memory znode tree with Apache ZooKeeper's DataTree semantics: nodes
+ * and stats, sequential counters, ephemerals per session, containers and TTL
+ * nodes, the ACL table, quotas, data and child watches, deterministic txn
+ * application and the incremental tree digest.
+ *
+ * @example Create, read, watch
+ * ```ts
+ * import { DataTree } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * const tree = new DataTree<string>();
+ * const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+ * tree.processTxn(
+ *   { clientId: 1n, cxid: 1, zxid: 1n, time: 1000n, type: 1 },
+ *   { path: "/china", data: new TextEncoder().encode("999"), acl, ephemeral: false, parentCVersion: -1 },
+ * );
+ * assert.deepEqual(tree.getChildren("/").children.sort(), ["china", "zookeeper"]);
+ * tree.getData("/china", "conn-1");
+ * const rc = tree.processTxn(
+ *   { clientId: 1n, cxid: 2, zxid: 2n, time: 2000n, type: 5 },
+ *   { path: "/china", data: new TextEncoder().encode("888"), version: 1 },
+ * );
+ * assert.equal(rc.stat!.version, 1);
+ * assert.deepEqual(rc.events.map((e) => [e.watcher, e.type, e.path]), [["conn-1", 3, "/china"]]);
+ * ```
+ */
+export class DataTree<W = unknown> {
+  #s = new NodeStore();
+  #root: number;
+  #acls = new AclCache();
+  #ephemerals = new Map<bigint, Set<number>>();
+  #containers = new Set<number>();
+  #ttls = new Set<number>();
+  /** Quota roots (the PathTrie of Apache, as a set of paths). */
+  #quotas = new Set<string>();
+  #hash = new AdHash();
+  #digestEnabled: boolean;
+  #extended: boolean;
+  #dataWatches = new WatchManager<W>();
+  #childWatches = new WatchManager<W>();
+  #events: WatchEvent<W>[] = [];
+  /** DataTree.lastProcessedZxid. */
+  lastProcessedZxid = 0n;
+
+  constructor(options: DataTreeOptions = {}) {
+    this.#digestEnabled = options.digestEnabled ?? true;
+    this.#extended = options.extendedTypesEnabled ?? false;
+    this.#root = this.#s.addRoot();
+    this.#addDigest(this.#root);
+    const proc = this.#s.addChild(this.#root, "zookeeper");
+    this.#addDigest(proc);
+    this.#s.addChild(proc, "quota");
+    const config = this.#s.addChild(proc, "config");
+    // ZOOKEEPER-2014: the config node is readable by anyone, writable by nobody by default.
+    this.#s.acl[config] = this.#acls.convertAcls(READ_ACL_UNSAFE);
+  }
+
+  /** Whether TTL nodes are enabled (zookeeper.extendedTypesEnabled). */
+  get extendedTypesEnabled(): boolean {
+    return this.#extended;
+  }
+
+  /** Whether the tree digest is kept. */
+  get digestEnabled(): boolean {
+    return this.#digestEnabled;
+  }
+
+  // ---- lookup ----------------------------------------------------------------
+
+  /** The node id of `path` ("" and "/" are the root), or -1. */
+  #id(path: string): number {
+    if (path.length === 0) return this.#root;
+    if (path.charCodeAt(0) !== 0x2f) return NIL;
+    return this.#s.lookup(this.#root, path);
+  }
+
+  /** Whether a znode exists at `path`. */
+  has(path: string): boolean {
+    return this.#id(path) !== NIL;
+  }
+
+  /** Number of znodes, the root counted once (Apache's getNodeCount counts it twice). */
+  get nodeCount(): number {
+    return this.#s.count;
+  }
+
+  /** Whether `path` is one of the system nodes Apache protects ("/", /zookeeper, its quota and config). */
+  isSpecialPath(path: string): boolean {
+    return SPECIAL.has(path);
+  }
+
+  // ---- stats -----------------------------------------------------------------
+
+  #statPersisted(id: number): StatPersisted {
+    const s = this.#s;
+    return {
+      czxid: s.czxid[id],
+      mzxid: s.mzxid[id],
+      ctime: s.ctime[id],
+      mtime: s.mtime[id],
+      version: s.version[id],
+      cversion: s.cversion[id],
+      aversion: s.aversion[id],
+      ephemeralOwner: s.ephemeralOwner[id],
+      pzxid: s.pzxid[id],
+    };
+  }
+
+  /** DataNode.copyStat: cversion reported as creations*2 - children; owner 0 unless session-owned. */
+  #stat(id: number): Stat {
+    const s = this.#s;
+    const owner = s.ephemeralOwner[id];
+    const n = s.numChildren[id];
+    const len = s.dataLen[id];
+    return {
+      czxid: s.czxid[id],
+      mzxid: s.mzxid[id],
+      ctime: s.ctime[id],
+      mtime: s.mtime[id],
+      version: s.version[id],
+      cversion: (s.cversion[id] * 2 - n) | 0,
+      aversion: s.aversion[id],
+      ephemeralOwner: ephemeralType(owner, this.#extended) === EphemeralType.Normal ? owner : 0n,
+      dataLength: len < 0 ? 0 : len,
+      numChildren: n,
+      pzxid: s.pzxid[id],
+    };
+  }
+
+  // ---- digest ----------------------------------------------------------------
+
+  #pathBytes(id: number): Uint8Array {
+    return enc.encode(id === this.#root ? "" : this.#s.path(id));
+  }
+
+  #nodeDigest(id: number): number {
+    if (!this.#digestEnabled) return 0;
+    return nodeDigest(this.#pathBytes(id), this.#s.dataView(id), this.#statPersisted(id));
+  }
+  #addDigest(id: number): void {
+    if (this.#digestEnabled) this.#hash.add(this.#nodeDigest(id));
+  }
+  #removeDigest(id: number): void {
+    if (this.#digestEnabled) this.#hash.remove(this.#nodeDigest(id));
+  }
+
+  /** The tree digest (DataTree.getTreeDigest), a Java long; 0 when digests are off. */
+  get digest(): bigint {
+    return this.#hash.value;
+  }
+
+  /** DigestCalculator.DIGEST_VERSION. */
+  get digestVersion(): number {
+    return DIGEST_VERSION;
+  }
+
+  // ---- reads -----------------------------------------------------------------
+
+  /** The Stat of `path`, or null when absent. */
+  stat(path: string): Stat | null {
+    const id = this.#id(path);
+    return id === NIL ? null : this.#stat(id);
+  }
+
+  /** The StatPersisted of `path`, or null when absent. */
+  statPersisted(path: string): StatPersisted | null {
+    const id = this.#id(path);
+    return id === NIL ? null : this.#statPersisted(id);
+  }
+
+  /** What prepare needs of a znode, or null when absent. */
+  record(path: string): NodeRecord | null {
+    const id = this.#id(path);
+    if (id === NIL) return null;
+    return {
+      stat: this.#statPersisted(id),
+      childCount: this.#s.numChildren[id],
+      acl: this.#acls.convertLong(this.#s.acl[id]),
+      data: this.#s.data(id),
+      digest: this.#nodeDigest(id),
+    };
+  }
+
+  /** The ACL of `path`, or null when absent. */
+  aclOf(path: string): readonly ACL[] | null {
+    const id = this.#id(path);
+    return id === NIL ? null : this.#acls.convertLong(this.#s.acl[id]);
+  }
+
+  /**
+   * getData: the data and stat; with a watcher, a one-shot data watch.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  getData(path: string, watcher?: W): { data: Uint8Array | null; stat: Stat } {
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "getData", path });
+    if (watcher !== undefined) this.#dataWatches.addWatch(path, watcher);
+    return { data: this.#s.data(id), stat: this.#stat(id) };
+  }
+
+  /**
+   * exists (DataTree.statNode): the stat or null; the watch is set even when
+   * the node is absent, so it fires NodeCreated.
+   */
+  exists(path: string, watcher?: W): Stat | null {
+    if (watcher !== undefined) this.#dataWatches.addWatch(path, watcher);
+    const id = this.#id(path);
+    return id === NIL ? null : this.#stat(id);
+  }
+
+  /**
+   * getChildren / getChildren2: child names (creation order) and the stat;
+   * with a watcher, a one-shot child watch.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  getChildren(path: string, watcher?: W): { children: string[]; stat: Stat } {
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "getChildren", path });
+    const s = this.#s;
+    const children: string[] = new Array(s.numChildren[id]);
+    let i = 0;
+    for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) children[i++] = s.name(c);
+    if (watcher !== undefined) this.#childWatches.addWatch(path, watcher);
+    return { children, stat: this.#stat(id) };
+  }
+
+  /**
+   * getACL: the ACL and stat.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  getACL(path: string): { acl: ACL[]; stat: Stat } {
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "getACL", path });
+    return { acl: [...this.#acls.convertLong(this.#s.acl[id])], stat: this.#stat(id) };
+  }
+
+  /**
+   * getAllChildrenNumber: the number of descendants of `path` (for "/", every
+   * node but the root). An absent path counts 0, as Apache.
+   */
+  getAllChildrenNumber(path: string): number {
+    if (path === "/") return this.#s.count - 1;
+    const id = this.#id(path);
+    if (id === NIL || path.length === 0) return 0;
+    let n = 0;
+    const s = this.#s;
+    const stack = [id];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      for (let c = s.firstChild[p]; c !== NIL; c = s.nextSibling[c]) {
+        n++;
+        if (s.firstChild[c] !== NIL) stack.push(c);
+      }
+    }
+    return n;
+  }
+
+  /** The paths of a session's ephemeral znodes. */
+  getEphemerals(sessionId: bigint): string[] {
+    const ids = this.#ephemerals.get(sessionId);
+    return ids === undefined ? [] : [...ids].map((id) => this.#s.path(id));
+  }
+
+  /** Sessions owning ephemerals. */
+  sessionsWithEphemerals(): bigint[] {
+    return [...this.#ephemerals.keys()];
+  }
+
+  /** Number of ephemeral znodes. */
+  get ephemeralsCount(): number {
+    let n = 0;
+    for (const s of this.#ephemerals.values()) n += s.size;
+    return n;
+  }
+
+  /** Paths of container znodes. */
+  getContainers(): string[] {
+    return [...this.#containers].map((id) => this.#s.path(id));
+  }
+
+  /** Paths of TTL znodes. */
+  getTtls(): string[] {
+    return [...this.#ttls].map((id) => this.#s.path(id));
+  }
+
+  /** Number of distinct ACL lists (aclCacheSize). */
+  get aclCacheSize(): number {
+    return this.#acls.size;
+  }
+
+  /** Bytes of the store's typed arrays and arenas (for the memory figures). */
+  get storeBytes(): number {
+    return this.#s.bytesAllocated;
+  }
+
+  /**
+   * Znodes a ContainerManager would delete now: containers that once had a
+   * child and have none (or never had one and are older than
+   * `maxNeverUsedIntervalMs`), and TTL nodes without children unchanged for
+   * longer than their TTL (ContainerManager.getCandidates).
+   */
+  containerCandidates(nowMs: bigint, maxNeverUsedIntervalMs = 0n): string[] {
+    const out: string[] = [];
+    const s = this.#s;
+    for (const id of this.#containers) {
+      if (s.numChildren[id] !== 0) continue;
+      if (s.cversion[id] > 0) out.push(s.path(id));
+      else if (maxNeverUsedIntervalMs !== 0n && nowMs - s.mtime[id] > maxNeverUsedIntervalMs) {
+        out.push(s.path(id));
+      }
+    }
+    for (const id of this.#ttls) {
+      if (s.numChildren[id] !== 0) continue;
+      const ttl = ttlOf(s.ephemeralOwner[id]);
+      if (ttl !== 0n && nowMs - s.mtime[id] > ttl) out.push(s.path(id));
+    }
+    return out;
+  }
+
+  // ---- quotas ----------------------------------------------------------------
+
+  /** The deepest quota root covering `path` (PathTrie.findMaxPrefix), or null. */
+  maxPrefixWithQuota(path: string): string | null {
+    if (this.#quotas.size === 0) return null;
+    let p = path;
+    while (p.length > 1) {
+      if (this.#quotas.has(p)) return p;
+      p = p.substring(0, p.lastIndexOf("/"));
+    }
+    return null;
+  }
+
+  #quotaAdd(path: string): void {
+    if (path.length > 0) this.#quotas.add(path);
+  }
+
+  /** PathTrie.deletePath removes the trie node and everything below it. */
+  #quotaDelete(path: string): void {
+    if (path.length === 0) return;
+    for (const q of [...this.#quotas]) {
+      if (q === path || q.startsWith(path + "/")) this.#quotas.delete(q);
+    }
+  }
+
+  #updateQuotaStat(prefix: string, bytesDiff: bigint, countDiff: bigint): void {
+    const id = this.#id(quotaStatPath(prefix));
+    if (id === NIL) return;
+    const t = StatsTrack.parse(this.#s.dataView(id));
+    t.count = t.count + countDiff;
+    t.bytes = t.bytes + bytesDiff;
+    this.#s.setData(id, t.toBytes());
+  }
+
+  #updateQuotaForPath(path: string): void {
+    const root = this.#id(path);
+    let count = 0n;
+    let bytes = 0n;
+    if (root !== NIL) {
+      const s = this.#s;
+      const stack = [root];
+      while (stack.length > 0) {
+        const p = stack.pop()!;
+        count++;
+        bytes += BigInt(Math.max(0, s.dataLen[p]));
+        for (let c = s.firstChild[p]; c !== NIL; c = s.nextSibling[c]) stack.push(c);
+      }
+    }
+    const t = new StatsTrack();
+    t.bytes = bytes;
+    t.count = count;
+    const id = this.#id(quotaStatPath(path));
+    if (id === NIL) return;
+    this.#removeDigest(id);
+    this.#s.setData(id, t.toBytes());
+    this.#addDigest(id);
+  }
+
+  /** DataTree.setupQuota: rebuild quota roots and stats from /zookeeper/quota. */
+  #setupQuota(): void {
+    const q = this.#id(QUOTA_ZOOKEEPER);
+    if (q === NIL) return;
+    const s = this.#s;
+    const end = "/" + LIMIT_NODE;
+    const walk = (id: number, path: string) => {
+      if (s.firstChild[id] === NIL) {
+        if (path.endsWith(end)) {
+          const real = path.substring(QUOTA_ZOOKEEPER.length, path.indexOf(end));
+          this.#updateQuotaForPath(real);
+          this.#quotaAdd(real);
+        }
+        return;
+      }
+      for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) {
+        walk(c, path + "/" + s.name(c));
+      }
+    };
+    walk(q, QUOTA_ZOOKEEPER);
+  }
+
+  /** The quota limits and usage of a quota root, or null. */
+  quotaOf(path: string): { limits: StatsTrack; stats: StatsTrack } | null {
+    const l = this.#id(quotaLimitPath(path));
+    const st = this.#id(quotaStatPath(path));
+    if (l === NIL || st === NIL) return null;
+    return {
+      limits: StatsTrack.parse(this.#s.dataView(l)),
+      stats: StatsTrack.parse(this.#s.dataView(st)),
+    };
+  }
+
+  // ---- watches ---------------------------------------------------------------
+
+  #fire(
+    mgr: WatchManager<W>,
+    path: string,
+    type: number,
+    zxid: bigint,
+    acl: readonly ACL[],
+    suppress?: Set<W> | null,
+  ) {
+    const ws = mgr.triggerWatch(path, suppress);
+    if (ws !== null) {
+      for (const w of ws) {
+        this.#events.push({ watcher: w, type, state: KeeperState.SyncConnected, path, zxid, acl });
+      }
+    }
+    return ws;
+  }
+
+  /**
+   * addWatch: a persistent (mode 0) or persistent-recursive (mode 1) watch,
+   * as DataTree.addWatch.
+   *
+   * @throws {RangeError} for another mode.
+   */
+  addWatch(path: string, watcher: W, addWatchMode: number): void {
+    if (addWatchMode === 0) {
+      this.#dataWatches.addWatch(path, watcher, WatcherMode.Persistent);
+      this.#childWatches.addWatch(path, watcher, WatcherMode.Persistent);
+    } else if (addWatchMode === 1) {
+      this.#dataWatches.addWatch(path, watcher, WatcherMode.PersistentRecursive);
+    } else {
+      throw new RangeError(`Unsupported mode: ${addWatchMode}`);
+    }
+  }
+
+  /**
+   * setWatches / setWatches2 after a reconnect: events the client missed since
+   * `relativeZxid` are returned at once (and those watches not set), the rest
+   * are set, as DataTree.setWatches.
+   */
+  setWatches(
+    relativeZxid: bigint,
+    lists: {
+      dataWatches?: string[];
+      existWatches?: string[];
+      childWatches?: string[];
+      persistentWatches?: string[];
+      persistentRecursiveWatches?: string[];
+    },
+    watcher: W,
+  ): WatchEvent<W>[] {
+    const out: WatchEvent<W>[] = [];
+    const ev = (type: number, path: string) =>
+      out.push({ watcher, type, state: KeeperState.SyncConnected, path, zxid: -1n, acl: null });
+    for (const path of lists.dataWatches ?? []) {
+      const id = this.#id(path);
+      if (id === NIL) ev(Event.NodeDeleted, path);
+      else if (this.#s.mzxid[id] > relativeZxid) ev(Event.NodeDataChanged, path);
+      else this.#dataWatches.addWatch(path, watcher);
+    }
+    for (const path of lists.existWatches ?? []) {
+      if (this.#id(path) !== NIL) ev(Event.NodeCreated, path);
+      else this.#dataWatches.addWatch(path, watcher);
+    }
+    for (const path of lists.childWatches ?? []) {
+      const id = this.#id(path);
+      if (id === NIL) ev(Event.NodeDeleted, path);
+      else if (this.#s.pzxid[id] > relativeZxid) ev(Event.NodeChildrenChanged, path);
+      else this.#childWatches.addWatch(path, watcher);
+    }
+    for (const path of lists.persistentWatches ?? []) {
+      this.#childWatches.addWatch(path, watcher, WatcherMode.Persistent);
+      this.#dataWatches.addWatch(path, watcher, WatcherMode.Persistent);
+    }
+    for (const path of lists.persistentRecursiveWatches ?? []) {
+      this.#dataWatches.addWatch(path, watcher, WatcherMode.PersistentRecursive);
+    }
+    return out;
+  }
+
+  /**
+   * checkWatches: whether `watcher` has a watch of WatcherType `type`
+   * (Children 1, Data 2, Any 3, Persistent 4, PersistentRecursive 5) on `path`.
+   */
+  containsWatcher(path: string, type: number, watcher: W): boolean {
+    switch (type) {
+      case 1:
+        return this.#childWatches.containsWatcher(path, watcher, WatcherMode.Standard);
+      case 2:
+        return this.#dataWatches.containsWatcher(path, watcher, WatcherMode.Standard);
+      case 4:
+        return this.#dataWatches.containsWatcher(path, watcher, WatcherMode.Persistent);
+      case 5:
+        return this.#dataWatches.containsWatcher(path, watcher, WatcherMode.PersistentRecursive);
+      case 3:
+        return this.#childWatches.containsWatcher(path, watcher, null) ||
+          this.#dataWatches.containsWatcher(path, watcher, null);
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * removeWatches: removes `watcher`'s watches of WatcherType `type` on `path`;
+   * returns whether any went (false → the server answers NoWatcher -121).
+   */
+  removeWatch(path: string, type: number, watcher: W): boolean {
+    switch (type) {
+      case 1:
+        return this.#childWatches.removeWatch(path, watcher, WatcherMode.Standard);
+      case 2:
+        return this.#dataWatches.removeWatch(path, watcher, WatcherMode.Standard);
+      case 4: {
+        const a = this.#childWatches.removeWatch(path, watcher, WatcherMode.Persistent);
+        const b = this.#dataWatches.removeWatch(path, watcher, WatcherMode.Persistent);
+        return a || b;
+      }
+      case 5:
+        return this.#dataWatches.removeWatch(path, watcher, WatcherMode.PersistentRecursive);
+      case 3: {
+        const a = this.#childWatches.removeWatch(path, watcher, null);
+        const b = this.#dataWatches.removeWatch(path, watcher, null);
+        return a || b;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Drops every watch of a watcher (its connection closed: DataTree.removeCnxn). */
+  removeWatcher(watcher: W): void {
+    this.#dataWatches.removeWatcher(watcher);
+    this.#childWatches.removeWatcher(watcher);
+  }
+
+  /** Number of watches (data + child). */
+  get watchCount(): number {
+    return this.#dataWatches.size + this.#childWatches.size;
+  }
+
+  /** The data and child watch managers (for reports such as wchc/wchp). */
+  get watchManagers(): { data: WatchManager<W>; child: WatchManager<W> } {
+    return { data: this.#dataWatches, child: this.#childWatches };
+  }
+
+  // ---- mutations (DataTree's own methods) -------------------------------------
+
+  /**
+   * DataTree.createNode. Fires NodeCreated on the path and NodeChildrenChanged
+   * on the parent (into the pending event list returned by processTxn).
+   *
+   * @param parentCVersion the parent's new cversion; -1 means current + 1.
+   * @throws {KeeperError} NoNode (-101) when the parent is absent, NodeExists (-110).
+   */
+  createNode(
+    path: string,
+    data: Uint8Array | null,
+    acl: readonly ACL[] | null,
+    ephemeralOwner: bigint,
+    parentCVersion: number,
+    zxid: bigint,
+    time: bigint,
+  ): Stat {
+    const slash = path.lastIndexOf("/");
+    const parentName = path.substring(0, slash);
+    const childName = path.substring(slash + 1);
+    const s = this.#s;
+    const parent = this.#id(parentName);
+    if (parent === NIL) throw new KeeperError(Err.NoNode, { op: "create", path: parentName });
+    const parentAcl = this.#acls.convertLong(s.acl[parent]);
+    const aclRef = this.#acls.convertAcls(acl);
+    const existing = path === "/" ? this.#root : s.child(parent, childName);
+    if (existing !== NIL) {
+      // Apache replaces the ACL reference of the existing node (without dropping the old use).
+      s.acl[existing] = aclRef;
+      throw new KeeperError(Err.NodeExists, { op: "create", path });
+    }
+    this.#removeDigest(parent);
+    if (parentCVersion === -1) parentCVersion = s.cversion[parent] + 1;
+    // Replaying a fuzzy snapshot may create a node again: only move cversion/pzxid forward.
+    if (parentCVersion > s.cversion[parent]) {
+      s.cversion[parent] = parentCVersion;
+      s.pzxid[parent] = zxid;
+    }
+    const id = s.addChild(parent, childName);
+    s.setData(id, data);
+    s.acl[id] = aclRef;
+    s.czxid[id] = zxid;
+    s.mzxid[id] = zxid;
+    s.pzxid[id] = zxid;
+    s.ctime[id] = time;
+    s.mtime[id] = time;
+    s.ephemeralOwner[id] = ephemeralOwner;
+    this.#addDigest(parent);
+    this.#addDigest(id);
+    const type = ephemeralType(ephemeralOwner, this.#extended);
+    if (type === EphemeralType.Container) this.#containers.add(id);
+    else if (type === EphemeralType.Ttl) this.#ttls.add(id);
+    else if (ephemeralOwner !== 0n) {
+      let set = this.#ephemerals.get(ephemeralOwner);
+      if (set === undefined) this.#ephemerals.set(ephemeralOwner, set = new Set());
+      set.add(id);
+    }
+    const stat = this.#stat(id);
+    if (parentName.startsWith(QUOTA_ZOOKEEPER)) {
+      if (childName === LIMIT_NODE) this.#quotaAdd(parentName.substring(QUOTA_ZOOKEEPER.length));
+      if (childName === STAT_NODE) {
+        this.#updateQuotaForPath(parentName.substring(QUOTA_ZOOKEEPER.length));
+      }
+    }
+    const prefix = this.maxPrefixWithQuota(path);
+    if (prefix !== null) this.#updateQuotaStat(prefix, BigInt(data === null ? 0 : data.length), 1n);
+    this.#fire(this.#dataWatches, path, Event.NodeCreated, zxid, acl ?? OPEN_ACL_UNSAFE);
+    this.#fire(
+      this.#childWatches,
+      parentName === "" ? "/" : parentName,
+      Event.NodeChildrenChanged,
+      zxid,
+      parentAcl,
+    );
+    return stat;
+  }
+
+  /**
+   * DataTree.deleteNode: the parent's pzxid moves to `zxid` (cversion does not:
+   * it counts creations). Fires NodeDeleted (data and child watches of the
+   * path) and NodeChildrenChanged on the parent.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  deleteNode(path: string, zxid: bigint): void {
+    const slash = path.lastIndexOf("/");
+    const parentName = path.substring(0, slash);
+    const childName = path.substring(slash + 1);
+    const s = this.#s;
+    const parent = this.#id(parentName);
+    if (parent === NIL) throw new KeeperError(Err.NoNode, { op: "delete", path: parentName });
+    const id = s.child(parent, childName);
+    // Apache updates the parent's pzxid before finding out the child is missing.
+    this.#removeDigest(parent);
+    if (zxid > s.pzxid[parent]) s.pzxid[parent] = zxid;
+    if (id === NIL) {
+      this.#addDigest(parent);
+      throw new KeeperError(Err.NoNode, { op: "delete", path });
+    }
+    assert(s.firstChild[id] === NIL, "deleted node has no children");
+    const acl = this.#acls.convertLong(s.acl[id]);
+    const parentAcl = this.#acls.convertLong(s.acl[parent]);
+    const bytes = Math.max(0, s.dataLen[id]);
+    const owner = s.ephemeralOwner[id];
+    this.#removeDigest(id);
+    this.#acls.removeUsage(s.acl[id]);
+    const type = ephemeralType(owner, this.#extended);
+    if (type === EphemeralType.Container) this.#containers.delete(id);
+    else if (type === EphemeralType.Ttl) this.#ttls.delete(id);
+    else if (owner !== 0n) {
+      const set = this.#ephemerals.get(owner);
+      if (set !== undefined) {
+        set.delete(id);
+        if (set.size === 0) this.#ephemerals.delete(owner);
+      }
+    }
+    s.remove(id);
+    this.#addDigest(parent);
+    if (parentName.startsWith(PROC_ZOOKEEPER) && childName === LIMIT_NODE) {
+      this.#quotaDelete(parentName.substring(QUOTA_ZOOKEEPER.length));
+    }
+    const prefix = this.maxPrefixWithQuota(path);
+    if (prefix !== null) this.#updateQuotaStat(prefix, BigInt(-bytes), -1n);
+    const processed = this.#fire(this.#dataWatches, path, Event.NodeDeleted, zxid, acl);
+    this.#fire(this.#childWatches, path, Event.NodeDeleted, zxid, acl, processed);
+    this.#fire(
+      this.#childWatches,
+      parentName === "" ? "/" : parentName,
+      Event.NodeChildrenChanged,
+      zxid,
+      parentAcl,
+    );
+  }
+
+  /**
+   * DataTree.setData: data, mtime, mzxid and version as given. Fires NodeDataChanged.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  setData(
+    path: string,
+    data: Uint8Array | null,
+    version: number,
+    zxid: bigint,
+    time: bigint,
+  ): Stat {
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "setData", path });
+    const s = this.#s;
+    const acl = this.#acls.convertLong(s.acl[id]);
+    const lastLen = Math.max(0, s.dataLen[id]);
+    this.#removeDigest(id);
+    s.setData(id, data);
+    s.mtime[id] = time;
+    s.mzxid[id] = zxid;
+    s.version[id] = version;
+    this.#addDigest(id);
+    const stat = this.#stat(id);
+    const prefix = this.maxPrefixWithQuota(path);
+    if (prefix !== null) {
+      this.#updateQuotaStat(prefix, BigInt((data === null ? 0 : data.length) - lastLen), 0n);
+    }
+    this.#fire(this.#dataWatches, path, Event.NodeDataChanged, zxid, acl);
+    return stat;
+  }
+
+  /**
+   * DataTree.setACL: the ACL and aversion as given (no watch fires).
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  setACL(path: string, acl: readonly ACL[] | null, version: number): Stat {
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "setACL", path });
+    const s = this.#s;
+    this.#acls.removeUsage(s.acl[id]);
+    this.#removeDigest(id);
+    s.aversion[id] = version;
+    s.acl[id] = this.#acls.convertAcls(acl);
+    this.#addDigest(id);
+    return this.#stat(id);
+  }
+
+  /**
+   * DataTree.setCversionPzxid: moves cversion (−1: current + 1) and pzxid
+   * forward only.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  setCversionPzxid(path: string, newCversion: number, zxid: bigint): void {
+    if (path.endsWith("/")) path = path.substring(0, path.length - 1);
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "setCversionPzxid", path });
+    const s = this.#s;
+    if (newCversion === -1) newCversion = s.cversion[id] + 1;
+    if (newCversion > s.cversion[id]) {
+      this.#removeDigest(id);
+      s.cversion[id] = newCversion;
+      s.pzxid[id] = zxid;
+      this.#addDigest(id);
+    }
+  }
+
+  /**
+   * DataTree.killSession: deletes the paths of a CloseSessionTxn, then any other
+   * ephemeral of the session, all at `zxid`.
+   */
+  killSession(sessionId: bigint, zxid: bigint, paths2Delete: string[] | null): void {
+    const ids = this.#ephemerals.get(sessionId);
+    const local = ids === undefined ? [] : [...ids].map((id) => this.#s.path(id));
+    this.#ephemerals.delete(sessionId);
+    const del = (paths: Iterable<string>) => {
+      for (const p of paths) {
+        try {
+          this.deleteNode(p, zxid);
+        } catch (e) {
+          if (!(e instanceof KeeperError) || e.code !== Err.NoNode) throw e;
+        }
+      }
+    };
+    if (paths2Delete !== null) {
+      del(paths2Delete);
+      const inTxn = new Set(paths2Delete);
+      del(local.filter((p) => !inTxn.has(p)));
+    } else {
+      del(local);
+    }
+  }
+
+  // ---- apply -----------------------------------------------------------------
+
+  /**
+   * Applies one txn (DataTree.processTxn): deterministic, identical on every
+   * replica. Errors of the txn (e.g. NodeExists on replay) land in `err`; the
+   * watch events fired are returned in `events`.
+   *
+   * @param hdr the txn header (type = op code).
+   * @param txn the txn record (multi: sub-txns decoded).
+   */
+  processTxn(hdr: TxnHeader, txn: AnyTxn | null): ProcessTxnResult<W> {
+    this.#events = [];
+    const rc = this.#process(hdr, txn, false);
+    rc.events = this.#events;
+    this.#events = [];
+    return rc;
+  }
+
+  #process(hdr: TxnHeader, txn: AnyTxn | null, isSubTxn: boolean): ProcessTxnResult<W> {
+    const rc: ProcessTxnResult<W> = {
+      clientId: hdr.clientId,
+      cxid: hdr.cxid,
+      zxid: hdr.zxid,
+      type: hdr.type,
+      err: 0,
+      events: [],
+    };
+    try {
+      switch (hdr.type) {
+        case Op.create: {
+          const t = txn as CreateTxn;
+          rc.path = t.path;
+          this.createNode(
+            t.path,
+            t.data,
+            t.acl,
+            t.ephemeral ? hdr.clientId : 0n,
+            t.parentCVersion,
+            hdr.zxid,
+            hdr.time,
+          );
+          break;
+        }
+        case Op.create2: {
+          const t = txn as CreateTxn;
+          rc.path = t.path;
+          rc.stat = this.createNode(
+            t.path,
+            t.data,
+            t.acl,
+            t.ephemeral ? hdr.clientId : 0n,
+            t.parentCVersion,
+            hdr.zxid,
+            hdr.time,
+          );
+          break;
+        }
+        case Op.createTTL: {
+          const t = txn as CreateTTLTxn;
+          rc.path = t.path;
+          rc.stat = this.createNode(
+            t.path,
+            t.data,
+            t.acl,
+            ttlEphemeralOwner(t.ttl),
+            t.parentCVersion,
+            hdr.zxid,
+            hdr.time,
+          );
+          break;
+        }
+        case Op.createContainer: {
+          const t = txn as CreateContainerTxn;
+          rc.path = t.path;
+          rc.stat = this.createNode(
+            t.path,
+            t.data,
+            t.acl,
+            CONTAINER_EPHEMERAL_OWNER,
+            t.parentCVersion,
+            hdr.zxid,
+            hdr.time,
+          );
+          break;
+        }
+        case Op.delete:
+        case Op.deleteContainer: {
+          const t = txn as DeleteTxn;
+          rc.path = t.path;
+          this.deleteNode(t.path, hdr.zxid);
+          break;
+        }
+        case Op.reconfig:
+        case Op.setData: {
+          const t = txn as SetDataTxn;
+          rc.path = t.path;
+          rc.stat = this.setData(t.path, t.data, t.version, hdr.zxid, hdr.time);
+          break;
+        }
+        case Op.setACL: {
+          const t = txn as SetACLTxn;
+          rc.path = t.path;
+          rc.stat = this.setACL(t.path, t.acl, t.version);
+          break;
+        }
+        case Op.closeSession: {
+          const t = txn as CloseSessionTxn | null;
+          this.killSession(hdr.clientId, hdr.zxid, t === null ? null : t.paths2Delete);
+          break;
+        }
+        case Op.error:
+          rc.err = (txn as ErrorTxn).err;
+          break;
+        case Op.check:
+          rc.path = (txn as CheckVersionTxn).path;
+          break;
+        case Op.multi: {
+          const subs = (txn as MultiTxn).txns;
+          rc.multiResult = [];
+          const failed = subs.some((t) => t.type === Op.error);
+          let postFailed = false;
+          for (const sub of subs) {
+            let type = sub.type;
+            if (type === Op.error) postFailed = true;
+            let record: AnyTxn;
+            if (failed && type !== Op.error) {
+              record = { err: postFailed ? Err.RuntimeInconsistency : Err.Ok };
+              type = Op.error;
+            } else {
+              record = decodeSubTxn(type, sub.data);
+            }
+            const subRc = this.#process(
+              { clientId: hdr.clientId, cxid: hdr.cxid, zxid: hdr.zxid, time: hdr.time, type },
+              record,
+              true,
+            );
+            rc.multiResult.push(subRc);
+            if (subRc.err !== 0 && rc.err === 0) rc.err = subRc.err;
+          }
+          break;
+        }
+        default:
+          // createSession and other txns leave the tree as it is.
+          break;
+      }
+    } catch (e) {
+      if (!(e instanceof KeeperError)) throw e;
+      rc.err = e.code;
+    }
+    // Replaying a create whose node a fuzzy snapshot already holds: move the parent's cversion/pzxid.
+    if (hdr.type === Op.create && rc.err === Err.NodeExists && rc.path !== undefined) {
+      const parentName = rc.path.substring(0, rc.path.lastIndexOf("/"));
+      try {
+        this.setCversionPzxid(parentName, (txn as CreateTxn).parentCVersion, hdr.zxid);
+      } catch (e) {
+        if (!(e instanceof KeeperError)) throw e;
+        rc.err = e.code;
+      }
+    }
+    if (!isSubTxn && rc.zxid > this.lastProcessedZxid) this.lastProcessedZxid = rc.zxid;
+    return rc;
+  }
+
+  // ---- snapshots ---------------------------------------------------------------
+
+  /** The ACL table as a snapshot stores it (ReferenceCountedACLCache.serialize). */
+  aclEntries(): ACLCacheEntry[] {
+    return this.#acls.entries().map(([id, acls]) => ({ id: BigInt(id), acls }));
+  }
+
+  /**
+   * Every znode in the order DataTree.serializeNode streams them: pre-order
+   * from the root (written as ""), children in creation order.
+   */
+  *nodes(): Generator<SnapshotNode> {
+    const s = this.#s;
+    const stack: [number, string][] = [[this.#root, ""]];
+    while (stack.length > 0) {
+      const [id, path] = stack.pop()!;
+      yield {
+        path,
+        node: { data: s.data(id), acl: BigInt(s.acl[id]), stat: this.#statPersisted(id) },
+      };
+      const kids: number[] = [];
+      for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) kids.push(c);
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stack.push([kids[i], path + "/" + s.name(kids[i])]);
+      }
+    }
+  }
+
+  /**
+   * Replaces the tree with a snapshot's content (DataTree.deserialize): the ACL
+   * table, then nodes in the streamed order (each parent before its
+   * children; the root's path is ""). Ephemerals, containers, TTL nodes,
+   * quotas and the digest are rebuilt; unused ACLs are purged.
+   *
+   * @throws {Error} when a node's parent is missing ("Invalid Datatree").
+   */
+  load(acls: Iterable<ACLCacheEntry>, nodes: Iterable<SnapshotNode>): void {
+    const s = this.#s;
+    s.clear();
+    this.#acls.load([...acls].map((e) => [e.id, e.acls] as [bigint, ACL[]]));
+    this.#ephemerals.clear();
+    this.#containers.clear();
+    this.#ttls.clear();
+    this.#quotas.clear();
+    this.#hash.clear();
+    this.#root = NIL;
+    for (const { path, node: n } of nodes) {
+      let id: number;
+      const slash = path.lastIndexOf("/");
+      if (slash === -1) {
+        assert(this.#root === NIL, "one root in a snapshot");
+        id = this.#root = s.addRoot();
+      } else {
+        const parent = this.#id(path.substring(0, slash));
+        if (parent === NIL) {
+          throw new Error(
+            `Invalid Datatree, unable to find parent ${path.substring(0, slash)} of path ${path}`,
+          );
+        }
+        id = s.addChild(parent, path.substring(slash + 1));
+      }
+      s.setData(id, n.data);
+      s.acl[id] = Number(n.acl);
+      this.#acls.addUsage(Number(n.acl));
+      const st = n.stat;
+      s.czxid[id] = st.czxid;
+      s.mzxid[id] = st.mzxid;
+      s.pzxid[id] = st.pzxid;
+      s.ctime[id] = st.ctime;
+      s.mtime[id] = st.mtime;
+      s.version[id] = st.version;
+      s.cversion[id] = st.cversion;
+      s.aversion[id] = st.aversion;
+      s.ephemeralOwner[id] = st.ephemeralOwner;
+      const owner = st.ephemeralOwner;
+      const type = ephemeralType(owner, this.#extended);
+      if (type === EphemeralType.Container) this.#containers.add(id);
+      else if (type === EphemeralType.Ttl) this.#ttls.add(id);
+      else if (owner !== 0n) {
+        let set = this.#ephemerals.get(owner);
+        if (set === undefined) this.#ephemerals.set(owner, set = new Set());
+        set.add(id);
+      }
+    }
+    assert(this.#root !== NIL, "a snapshot has a root");
+    // Digest after the load: a parent's digest depends on nothing of its children.
+    if (this.#digestEnabled) {
+      for (let id = 0; id < s.top; id++) if (s.isLive(id)) this.#hash.add(this.#nodeDigest(id));
+    }
+    this.#setupQuota();
+    this.#acls.purgeUnused();
+  }
+}
+
+/** Decodes a multi's sub-txn as DataTree.processTxn does. */
+function decodeSubTxn(type: number, data: Uint8Array | null): AnyTxn {
+  const rec = type === Op.error || type === Op.check || type === Op.setData || type === Op.delete ||
+      type === Op.deleteContainer || type === Op.create || type === Op.create2 ||
+      type === Op.createTTL ||
+      type === Op.createContainer
+    ? txnRecord(type)
+    : undefined;
+  if (rec === undefined) {
+    throw new KeeperError(Err.MarshallingError, {
+      op: "multi",
+      reason: `Invalid type of op: ${type}`,
+    });
+  }
+  return decode(rec, data ?? new Uint8Array(0));
+}
