@@ -41,6 +41,10 @@ import {
   type JuteRecord,
   JuteWriter,
   KeeperState,
+  type MultiOp,
+  MultiOperationRecord,
+  MultiResponse,
+  type MultiResult,
   OpCode,
   Perms,
   ReplyHeader,
@@ -1073,6 +1077,118 @@ export class ZooKeeper {
     );
   }
 
+  /**
+   * Runs write ops atomically (OpCode.multi): all apply or none does.
+   *
+   * @returns one result per op
+   * @throws {MultiError} with the first failing op's code and every op's
+   * result (the failed op's error, RuntimeInconsistency or Ok for the others)
+   */
+  async multi(ops: MultiOp[]): Promise<MultiResult[]> {
+    const res = await this.#call(
+      OpCode.multi,
+      MultiOperationRecord,
+      { ops: ops.map((op) => this.#chrootOp(op)) },
+      MultiResponse,
+    );
+    const results = res.results.map((r) => this.#unchrootResult(r));
+    const failed = results.findIndex((r) => r.type === OpCode.error && r.err !== 0);
+    if (failed >= 0) {
+      const r = results[failed] as { err: number };
+      throw new MultiError(r.err, ops[failed]?.request.path, results, failed);
+    }
+    return results;
+  }
+
+  /**
+   * Runs read ops (getData, getChildren) in one round trip (OpCode.multiRead);
+   * each result is its own success or error, nothing is thrown per op.
+   */
+  async multiRead(ops: MultiOp[]): Promise<MultiResult[]> {
+    const res = await this.#call(
+      OpCode.multiRead,
+      MultiOperationRecord,
+      { ops: ops.map((op) => this.#chrootOp(op)) },
+      MultiResponse,
+    );
+    return res.results.map((r) => this.#unchrootResult(r));
+  }
+
+  /** A builder for {@linkcode multi}: `zk.transaction().create(...).check(...).commit()`. */
+  transaction(): Transaction {
+    return new Transaction(this);
+  }
+
+  #chrootOp(op: MultiOp): MultiOp {
+    validatePath(
+      op.request.path,
+      "flags" in op.request &&
+        (op.request.flags === CreateMode.PersistentSequential ||
+          op.request.flags === CreateMode.EphemeralSequential ||
+          op.request.flags === CreateMode.PersistentSequentialWithTtl),
+    );
+    return { ...op, request: { ...op.request, path: this.#prepend(op.request.path) } } as MultiOp;
+  }
+
+  #unchrootResult(r: MultiResult): MultiResult {
+    if (r.type === OpCode.create || r.type === OpCode.create2) {
+      return { ...r, path: this.#strip(r.path) };
+    }
+    return r;
+  }
+
+  /**
+   * Creates `path` and any missing parents (persistent, open ACL unless
+   * given); an existing node is fine.
+   *
+   * @returns the path
+   */
+  async mkdirp(path: string, data: Uint8Array | null = null, acl?: ACL[]): Promise<string> {
+    validatePath(path);
+    if (path === "/") return path;
+    const parts = path.split("/").slice(1);
+    let cur = "";
+    for (let i = 0; i < parts.length; i++) {
+      cur += "/" + parts[i];
+      try {
+        await this.create(cur, i === parts.length - 1 ? data : null, { acl });
+      } catch (e) {
+        if (!(e instanceof KeeperError && e.code === ErrorCode.NodeExists)) throw e;
+      }
+    }
+    return path;
+  }
+
+  /**
+   * Deletes `path` and everything below it (ZKUtil.deleteRecursive): the
+   * tree is listed, then deleted leaves first. A node that vanished
+   * meanwhile is fine.
+   */
+  async deleteAll(path: string): Promise<void> {
+    validatePath(path);
+    const order: string[] = [path];
+    for (let i = 0; i < order.length; i++) {
+      let children: string[];
+      try {
+        children = await this.getChildren(order[i]);
+      } catch (e) {
+        if (e instanceof KeeperError && e.code === ErrorCode.NoNode) continue;
+        throw e;
+      }
+      for (const c of children) order.push(order[i] === "/" ? `/${c}` : `${order[i]}/${c}`);
+    }
+    for (let i = order.length - 1; i >= 0; i--) {
+      if (order[i] === "/" || order[i] === "/zookeeper" || order[i].startsWith("/zookeeper/")) {
+        continue;
+      }
+      try {
+        await this.delete(order[i]);
+      } catch (e) {
+        if (!(e instanceof KeeperError && e.code === ErrorCode.NoNode)) throw e;
+      }
+    }
+  }
+
   /** Closes the session: its ephemeral nodes go, its watches end. */
   async close(): Promise<void> {
     if (this.#state === STATES.closed) return;
@@ -1110,9 +1226,71 @@ export class ZooKeeper {
   }
 }
 
+/**
+ * A failed {@linkcode ZooKeeper.multi}: the code and path of the first
+ * failing op, and every op's result.
+ */
+export class MultiError extends KeeperError {
+  /** One result per op: the failing op's error; RuntimeInconsistency or Ok for the rest. */
+  readonly results: MultiResult[];
+  /** The index of the first failing op. */
+  readonly index: number;
+  /** Builds the error. */
+  constructor(code: number, path: string | undefined, results: MultiResult[], index: number) {
+    super(code, path);
+    this.name = "MultiError";
+    this.results = results;
+    this.index = index;
+  }
+}
+
+/** Collects write ops for one atomic {@linkcode ZooKeeper.multi}. */
+export class Transaction {
+  #zk: ZooKeeper;
+  #ops: MultiOp[] = [];
+  /** Use {@linkcode ZooKeeper.transaction}. */
+  constructor(zk: ZooKeeper) {
+    this.#zk = zk;
+  }
+  /** Adds a create (the reply carries the Stat: create2). */
+  create(path: string, data: Uint8Array | null = null, opts: CreateOptions = {}): this {
+    const mode = opts.mode ?? CreateMode.Persistent;
+    const base = { path, data, acl: opts.acl ?? OPEN_ACL_UNSAFE, flags: mode };
+    if (mode === CreateMode.PersistentWithTtl || mode === CreateMode.PersistentSequentialWithTtl) {
+      this.#ops.push({
+        type: OpCode.createTTL,
+        request: { ...base, ttl: BigInt(opts.ttlMs ?? 0) },
+      });
+    } else {
+      const type = mode === CreateMode.Container ? OpCode.createContainer : OpCode.create2;
+      this.#ops.push({ type, request: base });
+    }
+    return this;
+  }
+  /** Adds a delete. */
+  delete(path: string, version = -1): this {
+    this.#ops.push({ type: OpCode.delete, request: { path, version } });
+    return this;
+  }
+  /** Adds a setData. */
+  setData(path: string, data: Uint8Array | null, version = -1): this {
+    this.#ops.push({ type: OpCode.setData, request: { path, data, version } });
+    return this;
+  }
+  /** Adds a version check. */
+  check(path: string, version: number): this {
+    this.#ops.push({ type: OpCode.check, request: { path, version } });
+    return this;
+  }
+  /** Sends the ops as one multi. @throws {MultiError} */
+  commit(): Promise<MultiResult[]> {
+    return this.#zk.multi(this.#ops);
+  }
+}
+
 function isAtOrBelow(path: string, root: string): boolean {
   if (root === "/") return true;
   return path === root || path.startsWith(root + "/");
 }
 
-export type { ACL, Id, Stat };
+export type { ACL, Id, MultiOp, MultiResult, Stat };

@@ -4,8 +4,22 @@
  * test body, once it lands.
  */
 import assert from "node:assert/strict";
-import { KeeperError, type WatchedEvent, ZooKeeper } from "@zkts/client";
-import { CreateMode, ErrorCode, EventType, KeeperState, Perms, WatcherType } from "@zkts/jute";
+import {
+  KeeperError,
+  MultiError,
+  type MultiResult,
+  type WatchedEvent,
+  ZooKeeper,
+} from "@zkts/client";
+import {
+  CreateMode,
+  ErrorCode,
+  EventType,
+  KeeperState,
+  OpCode,
+  Perms,
+  WatcherType,
+} from "@zkts/jute";
 import { startApache } from "../support/apache.ts";
 import { interopTest } from "../support/oracle.ts";
 
@@ -203,6 +217,67 @@ interopTest("client vs Apache: an expired session is reported, never replaced", 
     zk.dropConnection();
     await expired;
     assert.equal(await code(zk.exists("/")), ErrorCode.SessionExpired);
+  } finally {
+    await zk.close();
+    await server.stop();
+  }
+});
+
+interopTest("client vs Apache: multi, multiRead, mkdirp and deleteAll", async () => {
+  const server = await startApache({ forceSync: false });
+  const zk = await ZooKeeper.connect(server.connectString + "/", { sessionTimeoutMs: 10000 });
+  try {
+    const ok = await zk.transaction().create("/m", enc("a")).create("/m/1").setData("/m", enc("b"))
+      .check("/m", 1).commit();
+    // Apache 3.8 answers a create2 inside a multi with a plain create result.
+    assert.deepEqual(ok.map((r) => r.type), [
+      OpCode.create,
+      OpCode.create,
+      OpCode.setData,
+      OpCode.check,
+    ]);
+    const failed = await zk.transaction().create("/m/2").delete("/nope").create("/m/3").commit()
+      .then(() => null, (e) => e);
+    assert.ok(failed instanceof MultiError);
+    assert.equal(failed.code, ErrorCode.NoNode);
+    assert.equal(failed.index, 1);
+    assert.deepEqual(
+      failed.results.map((r: MultiResult) => r.type === OpCode.error ? r.err : r.type),
+      [ErrorCode.Ok, ErrorCode.NoNode, ErrorCode.RuntimeInconsistency],
+    );
+    assert.equal(await zk.exists("/m/2"), null, "nothing of a failed multi applies");
+    const reads = await zk.multiRead([
+      { type: OpCode.getData, request: { path: "/m", watch: false } },
+      { type: OpCode.getChildren, request: { path: "/m", watch: false } },
+      { type: OpCode.getData, request: { path: "/nope", watch: false } },
+    ]);
+    assert.equal(reads[0].type === OpCode.getData && dec(reads[0].data), "b");
+    assert.deepEqual(reads[1].type === OpCode.getChildren && reads[1].children, ["1"]);
+    assert.deepEqual(reads[2], { type: OpCode.error, err: ErrorCode.NoNode });
+
+    await zk.mkdirp("/deep/a/b/c", enc("leaf"));
+    assert.equal(dec((await zk.getData("/deep/a/b/c")).data), "leaf");
+    await zk.mkdirp("/deep/a/b/c");
+    await zk.deleteAll("/deep");
+    assert.equal(await zk.exists("/deep"), null);
+
+    // chroot: paths in and out are relative to it, events too.
+    await zk.mkdirp("/app");
+    const app = await ZooKeeper.connect(server.connectString + "/app", { sessionTimeoutMs: 10000 });
+    try {
+      const seen: (string | null)[] = [];
+      await app.exists("/x", (e) => seen.push(e.path));
+      assert.equal(
+        await app.create("/x", null, { mode: CreateMode.PersistentSequential }),
+        "/x0000000000",
+      );
+      await app.create("/x", null);
+      await app.sync("/");
+      assert.deepEqual(seen, ["/x"]);
+      assert.deepEqual((await zk.getChildren("/app")).sort(), ["x", "x0000000000"]);
+    } finally {
+      await app.close();
+    }
   } finally {
     await zk.close();
     await server.stop();
