@@ -1,0 +1,313 @@
+/**
+ * The bytes of Apache ZooKeeper's txn log (`FileTxnLog`): a 16-byte file
+ * header, then records `checksum (long) | length (int) | bytes | 0x42`, then
+ * zeros up to the preallocated end. Encoding and a scanner of one segment.
+ *
+ * @module
+ */
+import { adler32 } from "./adler32.ts";
+import { readInt, readLong, readLongAsUint32, writeInt, writeLong } from "./_bytes.ts";
+import { writeUint32AsLong } from "./_bytes.ts";
+import type { StorageFile } from "./storage.ts";
+
+/** "ZKLG" as a big-endian int: `FileTxnLog.TXNLOG_MAGIC`. */
+export const TXNLOG_MAGIC = 0x5a4b4c47;
+/** "ZKSN" as a big-endian int: `FileSnap.SNAP_MAGIC`. */
+export const SNAP_MAGIC = 0x5a4b534e;
+/** The file format version of logs and snapshots. */
+export const FILE_VERSION = 2;
+/** Bytes of the FileHeader record (magic int, version int, dbid long). */
+export const FILE_HEADER_BYTES = 16;
+/** The end-of-record byte, 'B'. */
+export const END_OF_RECORD = 0x42;
+/** Bytes a record adds around its payload: checksum long, length int, end byte. */
+export const RECORD_OVERHEAD_BYTES = 13;
+/**
+ * The longest record payload accepted when reading: Apache's default
+ * `jute.maxbuffer` (0xfffff) plus its default extra size (1024), the bound
+ * BinaryInputArchive.checkLength puts on the record's length.
+ */
+export const RECORD_BYTES_MAX_DEFAULT = 0xfffff + 1024;
+/** A TxnHeader is clientId long, cxid int, zxid long, time long, type int. */
+export const TXN_HEADER_BYTES = 32;
+/** Where the zxid sits in a serialized TxnHeader. */
+const ZXID_OFFSET = 12;
+
+/**
+ * Encodes a FileHeader (magic, version, dbid).
+ *
+ * @example
+ * ```ts
+ * import { encodeFileHeader, TXNLOG_MAGIC } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const h = encodeFileHeader(TXNLOG_MAGIC);
+ * assert.equal(new TextDecoder().decode(h.subarray(0, 4)), "ZKLG");
+ * ```
+ */
+export function encodeFileHeader(magic: number, dbId = 0n, version = FILE_VERSION): Uint8Array {
+  const out = new Uint8Array(FILE_HEADER_BYTES);
+  writeInt(out, 0, magic);
+  writeInt(out, 4, version);
+  writeLong(out, 8, dbId);
+  return out;
+}
+
+/** A decoded FileHeader. */
+export interface FileHeaderFields {
+  magic: number;
+  version: number;
+  dbId: bigint;
+}
+
+/**
+ * Decodes a FileHeader from the first 16 bytes of `bytes`.
+ *
+ * @example
+ * ```ts
+ * import { decodeFileHeader, encodeFileHeader, SNAP_MAGIC } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(decodeFileHeader(encodeFileHeader(SNAP_MAGIC, 5n)), { magic: SNAP_MAGIC, version: 2, dbId: 5n });
+ * ```
+ */
+export function decodeFileHeader(bytes: Uint8Array): FileHeaderFields {
+  return { magic: readInt(bytes, 0), version: readInt(bytes, 4), dbId: readLong(bytes, 8) };
+}
+
+/**
+ * The zxid of a serialized TxnHeader (+ txn): bytes 12..20.
+ *
+ * @example
+ * ```ts
+ * import { txnZxid } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const bytes = new Uint8Array(32);
+ * bytes[19] = 7;
+ * assert.equal(txnZxid(bytes), 7n);
+ * ```
+ */
+export function txnZxid(txnBytes: Uint8Array): bigint {
+  return readLong(txnBytes, ZXID_OFFSET);
+}
+
+/**
+ * Writes one log record (checksum, length, payload, 0x42) into `out` at `offset`.
+ *
+ * @returns the offset after the record
+ *
+ * @example
+ * ```ts
+ * import { encodeLogRecord, RECORD_OVERHEAD_BYTES } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const out = new Uint8Array(32 + RECORD_OVERHEAD_BYTES);
+ * assert.equal(encodeLogRecord(out, 0, new Uint8Array(32)), out.length);
+ * assert.equal(out[out.length - 1], 0x42);
+ * ```
+ */
+export function encodeLogRecord(out: Uint8Array, offset: number, payload: Uint8Array): number {
+  writeUint32AsLong(out, offset, adler32(payload));
+  writeInt(out, offset + 8, payload.length);
+  out.set(payload, offset + 12);
+  out[offset + 12 + payload.length] = END_OF_RECORD;
+  return offset + RECORD_OVERHEAD_BYTES + payload.length;
+}
+
+/**
+ * The preallocated file size after writing up to `position`
+ * (FilePadding.calculateFileSizeWithPadding): grow by `preAllocSize` when
+ * within 4 KiB of the known end.
+ *
+ * @example
+ * ```ts
+ * import { fileSizeWithPadding } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * assert.equal(fileSizeWithPadding(16, 0, 65536), 65536);
+ * assert.equal(fileSizeWithPadding(100, 65536, 65536), 65536);
+ * ```
+ */
+export function fileSizeWithPadding(
+  position: number,
+  fileSize: number,
+  preAllocSize: number,
+): number {
+  if (preAllocSize > 0 && position + 4096 >= fileSize) {
+    if (position > fileSize) {
+      fileSize = position + preAllocSize;
+      fileSize -= fileSize % preAllocSize;
+    } else {
+      fileSize += preAllocSize;
+    }
+  }
+  return fileSize;
+}
+
+/** One record read from a log segment. */
+export interface LogRecord {
+  /** The zxid in its TxnHeader. */
+  zxid: bigint;
+  /** The serialized TxnHeader + txn [+ TxnDigest]. */
+  bytes: Uint8Array;
+}
+
+/** A record with where it was found. */
+export interface ScannedRecord extends LogRecord {
+  /** Byte offset of its checksum in the segment. */
+  offset: number;
+}
+
+/** How a segment scan ended. */
+export type SegmentEnd =
+  /** The end of the records: end of file, or a zero length (the preallocated tail). */
+  | { kind: "end"; offset: number }
+  /** A record that does not parse or check. */
+  | { kind: "bad"; offset: number; reason: string };
+
+/** Limits and hints for {@linkcode scanSegment}. */
+export interface ScanOptions {
+  /** The longest payload accepted (default {@linkcode RECORD_BYTES_MAX_DEFAULT}). */
+  recordBytesMax?: number;
+  /** Bytes read per I/O (default 1 MiB). */
+  chunkBytes?: number;
+}
+
+/**
+ * Checks one record at `pos` of a buffer holding the segment's bytes from
+ * `base`; returns the record or why it is bad, or "end" for a zero length.
+ */
+function parseRecordAt(
+  buf: Uint8Array,
+  pos: number,
+  avail: number,
+  prevZxid: bigint,
+  recordBytesMax: number,
+): { ok: true; record: LogRecord; next: number } | { ok: false; end: boolean; reason: string } {
+  if (avail < 12) {
+    for (let i = 0; i < avail; i++) {
+      if (buf[pos + i] !== 0) return { ok: false, end: false, reason: "truncated record header" };
+    }
+    return { ok: false, end: true, reason: "" };
+  }
+  const len = readInt(buf, pos + 8);
+  if (len === 0) {
+    // Apache defines the preallocated zeros as the end of the records.
+    if (readInt(buf, pos) === 0 && readInt(buf, pos + 4) === 0) {
+      return { ok: false, end: true, reason: "" };
+    }
+    return { ok: false, end: false, reason: "checksum without a record" };
+  }
+  if (len < 0 || len > recordBytesMax) {
+    return { ok: false, end: false, reason: `unreasonable record length ${len}` };
+  }
+  if (len < 20) return { ok: false, end: false, reason: `record of ${len} bytes has no TxnHeader` };
+  if (avail < len + RECORD_OVERHEAD_BYTES) {
+    return { ok: false, end: false, reason: "record runs past the end of the file" };
+  }
+  if (buf[pos + 12 + len] !== END_OF_RECORD) {
+    return { ok: false, end: false, reason: "missing end-of-record byte 0x42" };
+  }
+  const bytes = buf.subarray(pos + 12, pos + 12 + len);
+  const stored = readLongAsUint32(buf, pos);
+  const actual = adler32(bytes);
+  if (stored !== actual) {
+    return {
+      ok: false,
+      end: false,
+      reason: `checksum mismatch (stored ${stored}, computed ${actual})`,
+    };
+  }
+  const zxid = readLong(bytes, ZXID_OFFSET);
+  if (zxid <= prevZxid) {
+    return {
+      ok: false,
+      end: false,
+      reason: `zxid 0x${zxid.toString(16)} after 0x${prevZxid.toString(16)}`,
+    };
+  }
+  return {
+    ok: true,
+    record: { zxid, bytes: bytes.slice() },
+    next: pos + len + RECORD_OVERHEAD_BYTES,
+  };
+}
+
+/**
+ * Reads the records of one log segment in order, checking each checksum,
+ * length and end byte; returns how the scan ended. The file header must
+ * already be checked ({@linkcode checkLogHeader}).
+ *
+ * @param file the open segment
+ * @param size its length
+ * @param prevZxid zxids must exceed this (the last zxid of the previous segment)
+ */
+export async function* scanSegment(
+  file: StorageFile,
+  size: number,
+  prevZxid: bigint,
+  options: ScanOptions = {},
+): AsyncGenerator<ScannedRecord, SegmentEnd> {
+  const recordBytesMax = options.recordBytesMax ?? RECORD_BYTES_MAX_DEFAULT;
+  const chunk = options.chunkBytes ?? 1 << 20;
+  let buf = new Uint8Array(0);
+  let base = FILE_HEADER_BYTES; // file offset of buf[0]
+  let pos = FILE_HEADER_BYTES;
+  while (true) {
+    if (pos === size) return { kind: "end", offset: pos };
+    // Keep at least one whole record (or what is left of the file) in the window.
+    const want = Math.min(size - pos, Math.max(chunk, recordBytesMax + RECORD_OVERHEAD_BYTES));
+    if (pos + want > base + buf.length) {
+      const keep = buf.subarray(pos - base);
+      const more = await file.read(base + buf.length, pos + want - (base + buf.length));
+      const next = new Uint8Array(keep.length + more.length);
+      next.set(keep);
+      next.set(more, keep.length);
+      buf = next;
+      base = pos;
+      if (pos + want > base + buf.length) size = base + buf.length; // the file shrank under us
+    }
+    const r = parseRecordAt(buf, pos - base, size - pos, prevZxid, recordBytesMax);
+    if (!r.ok) {
+      return r.end ? { kind: "end", offset: pos } : { kind: "bad", offset: pos, reason: r.reason };
+    }
+    yield { ...r.record, offset: pos };
+    prevZxid = r.record.zxid;
+    pos = base + r.next;
+  }
+}
+
+/**
+ * Whether a whole valid record starts anywhere in `bytes` after `from` (up to
+ * the last non-zero byte): tells a torn tail (nothing valid after it) from a
+ * damaged record in the middle of the log.
+ */
+export function validRecordAfter(
+  bytes: Uint8Array,
+  from: number,
+  prevZxid: bigint,
+  recordBytesMax = RECORD_BYTES_MAX_DEFAULT,
+): number | undefined {
+  let last = bytes.length - 1;
+  while (last > from && bytes[last] === 0) last--;
+  for (let q = from + 1; q + RECORD_OVERHEAD_BYTES + 20 <= last + 1; q++) {
+    const len = readInt(bytes, q + 8);
+    if (len < 20 || len > recordBytesMax || q + 12 + len >= bytes.length) continue;
+    if (bytes[q + 12 + len] !== END_OF_RECORD) continue;
+    const r = parseRecordAt(bytes, q, bytes.length - q, prevZxid, recordBytesMax);
+    if (r.ok) return q;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the FileHeader of a log segment.
+ *
+ * @returns undefined when good, else why not
+ */
+export function checkLogHeader(head: Uint8Array): string | undefined {
+  if (head.length < FILE_HEADER_BYTES) return `file header truncated (${head.length} bytes)`;
+  const h = decodeFileHeader(head);
+  if (h.magic !== TXNLOG_MAGIC) {
+    return `invalid magic number 0x${(h.magic >>> 0).toString(16)} != 0x${
+      TXNLOG_MAGIC.toString(16)
+    }`;
+  }
+  return undefined;
+}
