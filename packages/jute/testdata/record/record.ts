@@ -371,7 +371,7 @@ const TXN_TYPES: Record<number, string> = {
  * version, dbid), then records of checksum (long), length (int), the
  * TxnHeader + txn bytes and 0x42 ('B'), until a zero length.
  */
-function listTxns(bytes: Uint8Array): string[] {
+function listTxns(bytes: Uint8Array, sessions: Map<bigint, string>): string[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lines: string[] = [];
   let at = 16;
@@ -383,16 +383,30 @@ function listTxns(bytes: Uint8Array): string[] {
     const cxid = v.getInt32(rec + 8);
     const zxid = v.getBigInt64(rec + 12);
     const type = v.getInt32(rec + 28);
+    const session = BigInt.asUintN(64, clientId);
+    const who = session === 0n ? "the server (container manager)" : sessions.get(session) ?? "?";
     lines.push(
       `  zxid 0x${zxid.toString(16)} type ${type} ${TXN_TYPES[type] ?? "?"} ` +
-        `session 0x${BigInt.asUintN(64, clientId).toString(16)} cxid ${cxid} (${len} bytes)`,
+        `session 0x${session.toString(16)} cxid ${cxid} (${len} bytes) <- ${who}`,
     );
     at = rec + len + 1;
   }
   return lines;
 }
 
-async function copyDisk(dataDir: string): Promise<void> {
+/** The session id of each connection, from its ConnectResponse (first s2c frame). */
+function sessionsOf(frames: RecordedFrame[], label: string, into: Map<bigint, string>): void {
+  const seen = new Set<number>();
+  for (const f of frames) {
+    if (f.dir !== "s2c" || seen.has(f.conn)) continue;
+    seen.add(f.conn);
+    // ConnectResponse: protocolVersion (int), timeOut (int), sessionId (long), ...
+    const session = BigInt(`0x${f.hex.slice(16, 32)}`);
+    if (!into.has(session)) into.set(session, `${label}, session of conn ${f.conn}`);
+  }
+}
+
+async function copyDisk(dataDir: string, sessions: Map<bigint, string>): Promise<void> {
   await Deno.remove(DISK, { recursive: true }).catch(() => {});
   await Deno.mkdir(DISK, { recursive: true });
   const names = [...Deno.readDirSync(`${dataDir}/version-2`)].map((e) => e.name).sort();
@@ -405,7 +419,7 @@ async function copyDisk(dataDir: string): Promise<void> {
     const bytes = await Deno.readFile(`${dataDir}/version-2/${name}`);
     await Deno.writeFile(`${DISK}${name}`, bytes);
     index.push(`${name} (${bytes.length} bytes)`);
-    if (name.startsWith("log.")) index.push(...listTxns(bytes));
+    if (name.startsWith("log.")) index.push(...listTxns(bytes, sessions));
   }
   await Deno.writeTextFile(`${DISK}txns.txt`, index.join("\n") + "\n");
   console.log(`[record] disk: ${names.join(", ")}`);
@@ -417,15 +431,20 @@ async function main(): Promise<void> {
   const zk = await startApache({
     extendedTypesEnabled: true,
     forceSync: false,
-    // A snapshot every 10..20 txns, and small log files (preallocation in KB).
-    snapCount: 20,
-    preAllocSize: 64,
-    keepDir: false,
+    // A snapshot (and a new log file) every 20..40 txns, and small log
+    // files: preallocated 4 KB at a time instead of 64 MB.
+    snapCount: 40,
+    preAllocSize: 4,
+    // Kept until the disk files are copied, after the server stopped.
+    keepDir: true,
     // The container manager checks often, so empty containers and expired
     // TTL nodes are deleted during the run (deleteContainer txns).
     systemProperties: { "znode.container.checkIntervalMs": "1000" },
   });
-  console.log(`[record] Apache ZooKeeper on ${zk.connectString} (started in ${zk.startMs.toFixed(0)} ms)`);
+  console.log(
+    `[record] Apache ZooKeeper on ${zk.connectString} (started in ${zk.startMs.toFixed(0)} ms)`,
+  );
+  const sessions = new Map<bigint, string>();
   try {
     for (const name of wanted) {
       const s = SCENARIOS[name];
@@ -439,16 +458,22 @@ async function main(): Promise<void> {
       }
       if (proxy.errors.length) throw new Error(`${name}: proxy errors: ${proxy.errors.join("; ")}`);
       const frames = proxy.frames();
+      sessionsOf(frames, s.file, sessions);
       await Deno.writeTextFile(`${WIRE}${s.file}`, jsonl(s, frames));
-      console.log(`[record] ${s.file}: ${frames.length} frames, ${proxy.connections} connection(s)`);
+      console.log(
+        `[record] ${s.file}: ${frames.length} frames, ${proxy.connections} connection(s)`,
+      );
     }
     if (wanted.includes("disk")) {
-      // Let the container manager run once more, then copy what is on disk.
+      // Let the container manager run once more, stop the server, then copy
+      // what is on disk.
       await new Promise((r) => setTimeout(r, 2000));
-      await copyDisk(zk.dataDir);
+      await zk.stop();
+      await copyDisk(zk.dataDir, sessions);
     }
   } finally {
     await zk.stop();
+    await Deno.remove(zk.dir, { recursive: true }).catch(() => {});
   }
 }
 
