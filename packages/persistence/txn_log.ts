@@ -594,7 +594,9 @@ export class TxnLog {
         create: true,
         truncate: true,
       });
-      this.#segment = { file, name, position: 0, allocated: 0, newEntry: true };
+      // Apache counts the header as the file's current size before padding, so
+      // its segments are 16 + n * preAllocSize long; so are ours.
+      this.#segment = { file, name, position: 0, allocated: FILE_HEADER_BYTES, newEntry: true };
     }
     const seg = this.#segment;
     let bytes = 0;
@@ -622,7 +624,10 @@ export class TxnLog {
   }
 
   async #pad(seg: OpenSegment, end: number): Promise<void> {
-    let size = seg.allocated;
+    // Apache pads from the position before the batch (FileTxnLog.append);
+    // a batch that would still reach the end pads again from its end.
+    const start = Math.max(seg.position, FILE_HEADER_BYTES);
+    let size = fileSizeWithPadding(start, seg.allocated, this.#preAllocSize);
     while (this.#preAllocSize > 0 && end + 4096 >= size) {
       size = fileSizeWithPadding(end, size, this.#preAllocSize);
     }

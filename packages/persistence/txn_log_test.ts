@@ -113,7 +113,7 @@ Deno.test("a segment is byte-exact: FileHeader, then checksum, length, bytes, 0x
   await log.close();
   assert.deepEqual(await storage.list(DIR), ["log.100000001"]);
   const bytes = await storage.readFile(`${DIR}/log.100000001`);
-  assert.equal(bytes.length, 8192, "preallocated to preAllocSize");
+  assert.equal(bytes.length, 16 + 8192, "preallocated as Apache: header + preAllocSize");
   const v = new DataView(bytes.buffer, bytes.byteOffset);
   assert.deepEqual(bytes.subarray(0, 16), encodeFileHeader(TXNLOG_MAGIC, 0n));
   assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), "ZKLG");
