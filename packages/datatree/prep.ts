@@ -31,6 +31,7 @@ import { DIGEST_VERSION, nodeDigest } from "./digest.ts";
 import { KeeperError } from "./errors.ts";
 import { pathError, sequenceSuffix } from "./path.ts";
 import { quotaLimitPath, quotaStatPath, StatsTrack } from "./quota.ts";
+import { JavaHashSet } from "./_javahash.ts";
 import {
   CONTAINER_EPHEMERAL_OWNER,
   type DataTree,
@@ -485,13 +486,15 @@ export class Preparer {
 
   #closeSession(ctx: PrepareContext): AnyTxn | null {
     const zxid = ctx.zxid;
-    const es = new Set(this.#tree.getEphemerals(ctx.sessionId));
+    // A clone of Apache's HashSet: its iteration order is the txn's path order.
+    const es = JavaHashSet.copyOf(this.#tree.getEphemerals(ctx.sessionId));
     for (let i = this.#head; i < this.#list.length; i++) {
       const c = this.#list[i];
       if (c.stat === null) es.delete(c.path);
       else if (c.stat.ephemeralOwner === ctx.sessionId) es.add(c.path);
     }
-    for (const path of es) {
+    const paths = es.order();
+    for (const path of paths) {
       if (this.#tree.digestEnabled) {
         // Apache updates the parent's pzxid here (not its child count) for the digest only.
         const parentPath = this.#parentOfDelete(path, "closeSession");
@@ -513,7 +516,7 @@ export class Preparer {
       this.#digest(node, "remove");
       this.#add(node);
     }
-    return (this.#opts.closeSessionTxnEnabled ?? true) ? { paths2Delete: [...es] } : null;
+    return (this.#opts.closeSessionTxnEnabled ?? true) ? { paths2Delete: paths } : null;
   }
 
   #create(type: number, req: CreateTTLRequest, ctx: PrepareContext, out: Prepared): AnyTxn {

@@ -20,6 +20,7 @@ import {
   StatsTrack,
 } from "./quota.ts";
 import { WatcherMode, WatchManager } from "./watches.ts";
+import { JavaHashSet } from "./_javahash.ts";
 import type {
   ACL,
   ACLCacheEntry,
@@ -198,7 +199,11 @@ export class DataTree<W = unknown> {
   #s = new NodeStore();
   #root: number;
   #acls = new AclCache();
-  #ephemerals = new Map<bigint, Set<number>>();
+  /**
+   * Ephemerals per session, in insertion order, with the capacity Apache's
+   * HashSet would have (its iteration order leaks into CloseSessionTxn).
+   */
+  #ephemerals = new Map<bigint, { ids: Set<number>; cap: number }>();
   #containers = new Set<number>();
   #ttls = new Set<number>();
   /** Quota roots (the PathTrie of Apache, as a set of paths). */
@@ -428,10 +433,29 @@ export class DataTree<W = unknown> {
     return n;
   }
 
-  /** The paths of a session's ephemeral znodes. */
+  /**
+   * The paths of a session's ephemeral znodes, in the order Apache's
+   * DataTree.getEphemerals (a clone of a HashSet) iterates them.
+   */
   getEphemerals(sessionId: bigint): string[] {
-    const ids = this.#ephemerals.get(sessionId);
-    return ids === undefined ? [] : [...ids].map((id) => this.#s.path(id));
+    return JavaHashSet.copyOf(this.#sessionOrder(sessionId)).order();
+  }
+
+  /** A session's ephemerals in the iteration order of Apache's own HashSet. */
+  #sessionOrder(sessionId: bigint): string[] {
+    const e = this.#ephemerals.get(sessionId);
+    if (e === undefined) return [];
+    const js = new JavaHashSet(e.cap);
+    for (const id of e.ids) js.add(this.#s.path(id));
+    js.cap = e.cap;
+    return js.order();
+  }
+
+  #addEphemeral(owner: bigint, id: number): void {
+    let e = this.#ephemerals.get(owner);
+    if (e === undefined) this.#ephemerals.set(owner, e = { ids: new Set(), cap: 16 });
+    e.ids.add(id);
+    if (e.ids.size > e.cap * 0.75) e.cap *= 2;
   }
 
   /** Sessions owning ephemerals. */
@@ -442,7 +466,7 @@ export class DataTree<W = unknown> {
   /** Number of ephemeral znodes. */
   get ephemeralsCount(): number {
     let n = 0;
-    for (const s of this.#ephemerals.values()) n += s.size;
+    for (const e of this.#ephemerals.values()) n += e.ids.size;
     return n;
   }
 
@@ -780,11 +804,7 @@ export class DataTree<W = unknown> {
     const type = ephemeralType(ephemeralOwner, this.#extended);
     if (type === EphemeralType.Container) this.#containers.add(id);
     else if (type === EphemeralType.Ttl) this.#ttls.add(id);
-    else if (ephemeralOwner !== 0n) {
-      let set = this.#ephemerals.get(ephemeralOwner);
-      if (set === undefined) this.#ephemerals.set(ephemeralOwner, set = new Set());
-      set.add(id);
-    }
+    else if (ephemeralOwner !== 0n) this.#addEphemeral(ephemeralOwner, id);
     const stat = this.#stat(id);
     if (parentName.startsWith(QUOTA_ZOOKEEPER)) {
       if (childName === LIMIT_NODE) this.#quotaAdd(parentName.substring(QUOTA_ZOOKEEPER.length));
@@ -838,11 +858,8 @@ export class DataTree<W = unknown> {
     if (type === EphemeralType.Container) this.#containers.delete(id);
     else if (type === EphemeralType.Ttl) this.#ttls.delete(id);
     else if (owner !== 0n) {
-      const set = this.#ephemerals.get(owner);
-      if (set !== undefined) {
-        set.delete(id);
-        if (set.size === 0) this.#ephemerals.delete(owner);
-      }
+      // Apache keeps the (possibly empty) set until the session is killed.
+      this.#ephemerals.get(owner)?.ids.delete(id);
     }
     s.remove(id);
     this.#addDigest(parent);
@@ -936,8 +953,7 @@ export class DataTree<W = unknown> {
    * ephemeral of the session, all at `zxid`.
    */
   killSession(sessionId: bigint, zxid: bigint, paths2Delete: string[] | null): void {
-    const ids = this.#ephemerals.get(sessionId);
-    const local = ids === undefined ? [] : [...ids].map((id) => this.#s.path(id));
+    const local = this.#sessionOrder(sessionId);
     this.#ephemerals.delete(sessionId);
     const del = (paths: Iterable<string>) => {
       for (const p of paths) {
@@ -1198,11 +1214,7 @@ export class DataTree<W = unknown> {
       const type = ephemeralType(owner, this.#extended);
       if (type === EphemeralType.Container) this.#containers.add(id);
       else if (type === EphemeralType.Ttl) this.#ttls.add(id);
-      else if (owner !== 0n) {
-        let set = this.#ephemerals.get(owner);
-        if (set === undefined) this.#ephemerals.set(owner, set = new Set());
-        set.add(id);
-      }
+      else if (owner !== 0n) this.#addEphemeral(owner, id);
     }
     assert(this.#root !== NIL, "a snapshot has a root");
     // Digest after the load: a parent's digest depends on nothing of its children.
