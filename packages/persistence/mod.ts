@@ -38,3 +38,4 @@ export * from "./names.ts";
 export * from "./roll.ts";
 export * from "./txn_log_format.ts";
 export * from "./txn_log.ts";
+export * from "./snapshot.ts";
