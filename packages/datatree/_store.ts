@@ -389,7 +389,7 @@ export class NodeStore {
     if (id !== NIL) {
       this.#freeHead = this.nextSibling[id];
     } else {
-      if (this.top === this.capacity) this.#grow(this.capacity * 2);
+      if (this.top === this.capacity) this.#grow(Math.ceil(this.capacity * 1.5));
       id = this.top++;
     }
     return id;

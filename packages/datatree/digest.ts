@@ -19,8 +19,19 @@ const TABLE = (() => {
   return t;
 })();
 
-/** Continues a CRC32 (state is the inverted running value; start with -1). */
-function crcUpdate(state: number, b: Uint8Array, s = 0, e = b.length): number {
+/**
+ * Continues a CRC32 over `b[s..e)`: start with state -1, finish with
+ * `(state ^ -1) >>> 0`.
+ *
+ * @example
+ * ```ts
+ * import { crc32Update } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * const b = new TextEncoder().encode("123456789");
+ * assert.equal((crc32Update(crc32Update(-1, b, 0, 4), b, 4) ^ -1) >>> 0, 0xcbf43926);
+ * ```
+ */
+export function crc32Update(state: number, b: Uint8Array, s = 0, e = b.length): number {
   let c = state;
   for (let i = s; i < e; i++) c = TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
   return c;
@@ -37,7 +48,7 @@ function crcUpdate(state: number, b: Uint8Array, s = 0, e = b.length): number {
  * ```
  */
 export function crc32(b: Uint8Array): number {
-  return (crcUpdate(-1, b) ^ -1) >>> 0;
+  return (crc32Update(-1, b) ^ -1) >>> 0;
 }
 
 const statBuf = new Uint8Array(60);
@@ -78,9 +89,9 @@ export function nodeDigest(
   statView.setInt32(44, stat.cversion);
   statView.setInt32(48, stat.aversion);
   statView.setBigInt64(52, stat.ephemeralOwner);
-  let c = crcUpdate(-1, p);
-  if (data !== null) c = crcUpdate(c, data);
-  c = crcUpdate(c, statBuf);
+  let c = crc32Update(-1, p);
+  if (data !== null) c = crc32Update(c, data);
+  c = crc32Update(c, statBuf);
   return (c ^ -1) >>> 0;
 }
 

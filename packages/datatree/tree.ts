@@ -7,7 +7,7 @@
 import { assert, NIL, NodeStore } from "./_store.ts";
 import { ErrorCode as Err, EventType as Event, KeeperState, OpCode as Op } from "@zkts/jute";
 import { AclCache, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from "./acl.ts";
-import { AdHash, DIGEST_VERSION, nodeDigest } from "./digest.ts";
+import { AdHash, crc32Update, DIGEST_VERSION } from "./digest.ts";
 import { KeeperError } from "./errors.ts";
 import {
   CONFIG_NODE,
@@ -166,8 +166,10 @@ export interface NodeRecord {
   digest: number;
 }
 
+const SLASH = new Uint8Array([0x2f]);
+const DIGEST_BUF = new Uint8Array(60);
+const DIGEST_VIEW = new DataView(DIGEST_BUF.buffer);
 const SPECIAL = new Set(["/", PROC_ZOOKEEPER, QUOTA_ZOOKEEPER, CONFIG_NODE]);
-const enc = new TextEncoder();
 
 /**
  * The in-memory znode tree with Apache ZooKeeper's DataTree semantics: nodes
@@ -198,6 +200,9 @@ const enc = new TextEncoder();
 export class DataTree<W = unknown> {
   #s = new NodeStore();
   #root: number;
+  /** The /zookeeper node: nodes below it are left out of the digest. */
+  #proc: number;
+  #chain: number[] = [];
   #acls = new AclCache();
   /**
    * Ephemerals per session, in insertion order, with the capacity Apache's
@@ -222,7 +227,7 @@ export class DataTree<W = unknown> {
     this.#extended = options.extendedTypesEnabled ?? false;
     this.#root = this.#s.addRoot();
     this.#addDigest(this.#root);
-    const proc = this.#s.addChild(this.#root, "zookeeper");
+    const proc = this.#proc = this.#s.addChild(this.#root, "zookeeper");
     this.#addDigest(proc);
     this.#s.addChild(proc, "quota");
     const config = this.#s.addChild(proc, "config");
@@ -304,13 +309,36 @@ export class DataTree<W = unknown> {
 
   // ---- digest ----------------------------------------------------------------
 
-  #pathBytes(id: number): Uint8Array {
-    return enc.encode(id === this.#root ? "" : this.#s.path(id));
-  }
-
+  /**
+   * DigestCalculator.calculateDigest straight from the columns: CRC32 over the
+   * path ("" for the root; 0 for nodes under /zookeeper/), data and stat.
+   */
   #nodeDigest(id: number): number {
     if (!this.#digestEnabled) return 0;
-    return nodeDigest(this.#pathBytes(id), this.#s.dataView(id), this.#statPersisted(id));
+    const s = this.#s;
+    const chain = this.#chain;
+    chain.length = 0;
+    for (let p = id; p !== this.#root; p = s.parent[p]) chain.push(p);
+    if (chain.length >= 2 && chain[chain.length - 1] === this.#proc) return 0;
+    let c = -1;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      c = crc32Update(c, SLASH);
+      c = crc32Update(c, s.nameBytes(chain[i]));
+    }
+    const data = s.dataView(id);
+    if (data !== null) c = crc32Update(c, data);
+    const v = DIGEST_VIEW;
+    v.setBigInt64(0, s.czxid[id]);
+    v.setBigInt64(8, s.mzxid[id]);
+    v.setBigInt64(16, s.pzxid[id]);
+    v.setBigInt64(24, s.ctime[id]);
+    v.setBigInt64(32, s.mtime[id]);
+    v.setInt32(40, s.version[id]);
+    v.setInt32(44, s.cversion[id]);
+    v.setInt32(48, s.aversion[id]);
+    v.setBigInt64(52, s.ephemeralOwner[id]);
+    c = crc32Update(c, DIGEST_BUF);
+    return (c ^ -1) >>> 0;
   }
   #addDigest(id: number): void {
     if (this.#digestEnabled) this.#hash.add(this.#nodeDigest(id));
@@ -1217,6 +1245,7 @@ export class DataTree<W = unknown> {
       else if (owner !== 0n) this.#addEphemeral(owner, id);
     }
     assert(this.#root !== NIL, "a snapshot has a root");
+    this.#proc = s.child(this.#root, "zookeeper");
     // Digest after the load: a parent's digest depends on nothing of its children.
     if (this.#digestEnabled) {
       for (let id = 0; id < s.top; id++) if (s.isLive(id)) this.#hash.add(this.#nodeDigest(id));
