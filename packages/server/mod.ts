@@ -1,6 +1,7 @@
 /**
- * A ZooKeeper server node: configuration (zoo.cfg), sessions, and (coming)
- * the request pipeline, four-letter words and the admin API.
+ * A ZooKeeper server node: zoo.cfg, sessions, the request pipeline
+ * (prep → sync → final) as a pure core with a thin I/O shell, four-letter
+ * words. Standalone mode lives here.
  *
  * @example
  * ```ts
@@ -14,3 +15,7 @@
  */
 export * from "./config.ts";
 export * from "./sessions.ts";
+export * from "./auth.ts";
+export * from "./core.ts";
+export * from "./server.ts";
+export * from "./four_letter.ts";

@@ -1,0 +1,988 @@
+/**
+ * The server's pure core: connections, sessions and the request pipeline of
+ * Apache ZooKeeper's standalone server (prep → sync → final) as one
+ * synchronous state machine. It takes bytes, clock readings and "logged up to
+ * zxid" reports, and returns what to send, what to close and what to make
+ * durable. No sockets, files or timers here: see `server.ts` for the shell.
+ *
+ * Ordering, as Apache keeps it: one connection's requests are answered in
+ * the order sent; a write is answered only after its txn is durable and
+ * applied; a read queued behind a write of the same connection runs right
+ * after that write is applied, before any later txn. Reads of other
+ * connections do not wait for fsyncs that do not concern them.
+ *
+ * @module
+ */
+import {
+  type ACL,
+  AddWatchRequest,
+  AuthPacket,
+  CheckWatchesRequest,
+  ConnectRequest,
+  ConnectResponse,
+  Create2Response,
+  CreateRequest,
+  CreateResponse,
+  CreateTTLRequest,
+  DeleteRequest,
+  ErrorCode,
+  ErrorResponse,
+  ExistsRequest,
+  GetACLRequest,
+  GetACLResponse,
+  GetAllChildrenNumberRequest,
+  GetAllChildrenNumberResponse,
+  GetChildren2Request,
+  GetChildren2Response,
+  GetChildrenRequest,
+  GetChildrenResponse,
+  GetDataRequest,
+  GetDataResponse,
+  GetEphemeralsRequest,
+  GetEphemeralsResponse,
+  type Id,
+  JuteReader,
+  type JuteRecord,
+  JuteWriter,
+  MultiOperationRecord,
+  MultiResponse,
+  type MultiResult,
+  OpCode,
+  Perms,
+  ReconfigRequest,
+  ReplyHeader,
+  RequestHeader,
+  SetACLRequest,
+  SetACLResponse,
+  SetDataRequest,
+  SetDataResponse,
+  SetWatches,
+  SetWatches2,
+  type Stat,
+  SyncRequest,
+  SyncResponse,
+  WatcherEvent,
+  WhoAmIResponse,
+  Xid,
+} from "@zkts/jute";
+import {
+  checkAcl,
+  type DataTree,
+  KeeperError,
+  type Prepared,
+  Preparer,
+  type ProcessTxnResult,
+  type WatchEvent,
+  type WriteRequest,
+} from "@zkts/datatree";
+import { AUTH_HANDLERS } from "./auth.ts";
+import { checkPassword, negotiateTimeout, sessionPassword, SessionTracker } from "./sessions.ts";
+
+/** A connection's id, chosen by the shell. */
+export type ConnId = number;
+
+/** The clock the core reads: monotonic ms for timeouts, wall ms for txn times. */
+export interface Clock {
+  nowMs(): number;
+  wallMs(): number;
+}
+
+/** Settings of the core (the zoo.cfg keys it follows). */
+export interface CoreOptions {
+  tickTimeMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** Connections per client IP (0 = no limit). */
+  maxClientCnxns: number;
+  skipACL: boolean;
+  superDigest?: string;
+  reconfigEnabled: boolean;
+  /** 1 for a standalone server (SessionTrackerImpl's id). */
+  serverId: number;
+  /** The zxid recovered from disk. */
+  lastZxid: bigint;
+  /** Sessions recovered from disk (id → timeout). */
+  sessions?: Map<bigint, number>;
+}
+
+/** A txn the shell must make durable (append to the txn log) and then report. */
+export interface TxnToLog {
+  prepared: Prepared;
+}
+
+/**
+ * What the shell does after a call into the core, in this order: append
+ * `persist` to the log (report each with {@linkcode ServerCore.logged} once
+ * fsynced), write `send` to the sockets, then close `close`.
+ */
+export interface Effects {
+  persist: TxnToLog[];
+  send: { conn: ConnId; bytes: Uint8Array }[];
+  close: ConnId[];
+}
+
+/** Counters for `srvr`, `stat`, `mntr` and `cons`. */
+export interface ServerStats {
+  packetsReceived: number;
+  packetsSent: number;
+  minLatencyMs: number;
+  maxLatencyMs: number;
+  totalLatencyMs: number;
+  requests: number;
+  startedAtMs: number;
+}
+
+/** One client connection's state. */
+export class Conn {
+  /** The shell's id. */
+  readonly id: ConnId;
+  /** The peer's address. */
+  readonly host: string;
+  /** The peer's port. */
+  readonly port: number;
+  /** 0 until the session is set up. */
+  sessionId = 0n;
+  /** Negotiated session timeout. */
+  sessionTimeoutMs = 0;
+  /** Ids of this connection (ip first, then added auth). */
+  authInfo: Id[];
+  /** The ConnectRequest arrived (later frames are requests). */
+  handshaken = false;
+  /** The session is set up; requests are taken. */
+  established = false;
+  /** No more input taken (closing). */
+  closing = false;
+  /** Whether the client sent the readOnly byte (old clients do not). */
+  oldClient = false;
+  /** Requests in arrival order, answered in that order. */
+  readonly queue: QueueItem[] = [];
+  /** For `cons`. */
+  packetsReceived = 0;
+  packetsSent = 0;
+  lastZxid = 0n;
+  lastOp = "NA";
+  lastCxid = 0;
+  lastLatencyMs = 0;
+  minLatencyMs = Number.MAX_SAFE_INTEGER;
+  maxLatencyMs = 0;
+  totalLatencyMs = 0;
+  requests = 0;
+  readonly establishedAtMs: number;
+
+  /** Builds a connection. */
+  constructor(id: ConnId, host: string, port: number, nowMs: number) {
+    this.id = id;
+    this.host = host;
+    this.port = port;
+    this.authInfo = [{ scheme: "ip", id: host }];
+    this.establishedAtMs = nowMs;
+  }
+}
+
+interface QueueItem {
+  xid: number;
+  op: number;
+  receivedMs: number;
+  /** A read to run when it reaches the head. */
+  read?: { body: JuteReader };
+  /** A write waiting for its txn. */
+  zxid?: bigint;
+  /** The reply, once known. */
+  reply?: Uint8Array;
+  /** Close the connection after this reply (closeSession). */
+  closeAfter?: boolean;
+}
+
+interface Inflight {
+  prepared: Prepared;
+  conn: Conn | null;
+  item: QueueItem | null;
+  /** createSession: the connection waiting for its ConnectResponse. */
+  sessionConn?: Conn;
+}
+
+const READ_OPS = new Set<number>([
+  OpCode.exists,
+  OpCode.getData,
+  OpCode.getChildren,
+  OpCode.getChildren2,
+  OpCode.getACL,
+  OpCode.getAllChildrenNumber,
+  OpCode.getEphemerals,
+  OpCode.whoAmI,
+  OpCode.sync,
+  OpCode.setWatches,
+  OpCode.setWatches2,
+  OpCode.addWatch,
+  OpCode.checkWatches,
+  OpCode.removeWatches,
+  OpCode.multiRead,
+]);
+
+const WRITE_OPS = new Set<number>([
+  OpCode.create,
+  OpCode.create2,
+  OpCode.createTTL,
+  OpCode.createContainer,
+  OpCode.delete,
+  OpCode.setData,
+  OpCode.setACL,
+  OpCode.multi,
+  OpCode.reconfig,
+  OpCode.closeSession,
+]);
+
+/** Apache's short names of ops, as `cons` prints them (Request.op2String / lastOp). */
+const LAST_OP: Record<number, string> = {
+  [OpCode.create]: "CREA",
+  [OpCode.create2]: "CREA",
+  [OpCode.createTTL]: "CREA",
+  [OpCode.createContainer]: "CREA",
+  [OpCode.delete]: "DELE",
+  [OpCode.setData]: "SETD",
+  [OpCode.setACL]: "SETA",
+  [OpCode.getACL]: "GETA",
+  [OpCode.exists]: "EXIS",
+  [OpCode.getData]: "GETD",
+  [OpCode.getChildren]: "GETC",
+  [OpCode.getChildren2]: "GETC",
+  [OpCode.getAllChildrenNumber]: "GETACN",
+  [OpCode.getEphemerals]: "GETE",
+  [OpCode.sync]: "SYNC",
+  [OpCode.multi]: "MULT",
+  [OpCode.multiRead]: "MLTR",
+  [OpCode.ping]: "PING",
+  [OpCode.closeSession]: "CLOS",
+  [OpCode.setWatches]: "SETW",
+  [OpCode.setWatches2]: "STW2",
+  [OpCode.addWatch]: "ADDW",
+  [OpCode.checkWatches]: "CHKW",
+  [OpCode.removeWatches]: "REMW",
+  [OpCode.whoAmI]: "HOMI",
+  [OpCode.reconfig]: "RECO",
+};
+
+function emptyEffects(): Effects {
+  return { persist: [], send: [], close: [] };
+}
+
+/**
+ * The standalone server's core. The shell feeds it; it never blocks.
+ *
+ * @example A session over an in-memory "socket"
+ * ```ts
+ * import { ServerCore } from "@zkts/server";
+ * import { DataTree } from "@zkts/datatree";
+ * import { ConnectRequest, encode } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * const core = new ServerCore(new DataTree(), {
+ *   tickTimeMs: 2000, minSessionTimeoutMs: 4000, maxSessionTimeoutMs: 40000,
+ *   maxClientCnxns: 60, skipACL: false, reconfigEnabled: false, serverId: 1, lastZxid: 0n,
+ * }, { nowMs: () => 0, wallMs: () => 1_700_000_000_000 });
+ * core.connect(1, "127.0.0.1", 50000);
+ * const fx = core.receive(1, encode(ConnectRequest, {
+ *   protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30000, sessionId: 0n,
+ *   passwd: new Uint8Array(16), readOnly: false,
+ * }));
+ * assert.equal(fx.persist.length, 1); // the createSession txn
+ * const after = core.logged(fx.persist[0].prepared.hdr.zxid);
+ * assert.equal(after.send.length, 1); // the ConnectResponse
+ * ```
+ */
+export class ServerCore {
+  readonly tree: DataTree<Conn>;
+  readonly sessions: SessionTracker;
+  readonly stats: ServerStats;
+  #prep: Preparer;
+  #opts: CoreOptions;
+  #clock: Clock;
+  #conns = new Map<ConnId, Conn>();
+  #bySession = new Map<bigint, Conn>();
+  #perIp = new Map<string, number>();
+  #nextZxid: bigint;
+  /** Logged but not yet applied, in zxid order. */
+  #inflight: Inflight[] = [];
+  #inflightHead = 0;
+  #w = new JuteWriter(64 * 1024);
+  #fx: Effects = emptyEffects();
+
+  /** Builds the core over a tree recovered to `opts.lastZxid`. */
+  constructor(tree: DataTree<Conn>, opts: CoreOptions, clock: Clock) {
+    this.tree = tree;
+    this.#opts = opts;
+    this.#clock = clock;
+    this.#prep = new Preparer(tree, { skipACL: opts.skipACL });
+    this.#nextZxid = opts.lastZxid + 1n;
+    tree.lastProcessedZxid = opts.lastZxid;
+    this.sessions = new SessionTracker({
+      tickTimeMs: opts.tickTimeMs,
+      serverId: opts.serverId,
+      nowMs: clock.wallMs(),
+    });
+    const now = clock.nowMs();
+    for (const [id, timeout] of opts.sessions ?? []) this.sessions.add(id, timeout, now);
+    this.stats = {
+      packetsReceived: 0,
+      packetsSent: 0,
+      minLatencyMs: Number.MAX_SAFE_INTEGER,
+      maxLatencyMs: 0,
+      totalLatencyMs: 0,
+      requests: 0,
+      startedAtMs: now,
+    };
+  }
+
+  /** The last zxid applied to the tree. */
+  get lastProcessedZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  /** Txns prepared but not yet applied (Apache's outstanding requests). */
+  get outstanding(): number {
+    return this.#inflight.length - this.#inflightHead;
+  }
+
+  /** Live connections. */
+  connections(): IterableIterator<Conn> {
+    return this.#conns.values();
+  }
+
+  /** The connection of an id. */
+  conn(id: ConnId): Conn | undefined {
+    return this.#conns.get(id);
+  }
+
+  #take(): Effects {
+    const fx = this.#fx;
+    this.#fx = emptyEffects();
+    return fx;
+  }
+
+  // ---- connections ---------------------------------------------------------
+
+  /**
+   * A client connected. Refused (closed at once) past maxClientCnxns from
+   * one IP, as NIOServerCnxnFactory does.
+   */
+  connect(id: ConnId, host: string, port: number): Effects {
+    const n = this.#perIp.get(host) ?? 0;
+    if (this.#opts.maxClientCnxns > 0 && n >= this.#opts.maxClientCnxns) {
+      console.warn(
+        `Too many connections from /${host} - max is ${this.#opts.maxClientCnxns}`,
+      );
+      this.#fx.close.push(id);
+      return this.#take();
+    }
+    this.#perIp.set(host, n + 1);
+    this.#conns.set(id, new Conn(id, host, port, this.#clock.nowMs()));
+    return this.#take();
+  }
+
+  /** The connection is gone (peer closed, error, or we closed it). */
+  disconnected(id: ConnId): Effects {
+    const c = this.#conns.get(id);
+    if (!c) return this.#take();
+    this.#conns.delete(id);
+    const n = (this.#perIp.get(c.host) ?? 1) - 1;
+    if (n <= 0) this.#perIp.delete(c.host);
+    else this.#perIp.set(c.host, n);
+    c.closing = true;
+    if (c.sessionId !== 0n && this.#bySession.get(c.sessionId) === c) {
+      this.#bySession.delete(c.sessionId);
+    }
+    // Its watches go with it (DataTree.removeCnxn); the session lives on
+    // until it expires or a client re-attaches.
+    this.tree.removeWatcher(c);
+    return this.#take();
+  }
+
+  #close(c: Conn): void {
+    if (c.closing) return;
+    c.closing = true;
+    this.#fx.close.push(c.id);
+  }
+
+  #sendFrame(c: Conn, bytes: Uint8Array): void {
+    if (c.closing && !this.#conns.has(c.id)) return;
+    c.packetsSent++;
+    this.stats.packetsSent++;
+    this.#fx.send.push({ conn: c.id, bytes });
+  }
+
+  /** Encodes header + body as one length-prefixed frame. */
+  #frame<T>(hdr: ReplyHeader, rec: JuteRecord<T> | null, body: T | null): Uint8Array {
+    const w = this.#w;
+    w.reset();
+    w.writeInt(0);
+    ReplyHeader.write(w, hdr);
+    if (rec !== null && body !== null) rec.write(w, body);
+    const bytes = w.toBytes();
+    new DataView(bytes.buffer, bytes.byteOffset).setInt32(0, bytes.length - 4);
+    return bytes;
+  }
+
+  // ---- input -----------------------------------------------------------------
+
+  /**
+   * One frame (without its length prefix) arrived on a connection.
+   * Malformed input closes that connection only.
+   */
+  receive(id: ConnId, frame: Uint8Array): Effects {
+    const c = this.#conns.get(id);
+    if (!c || c.closing) return this.#take();
+    c.packetsReceived++;
+    this.stats.packetsReceived++;
+    try {
+      if (!c.handshaken) this.#onConnect(c, frame);
+      else this.#onRequest(c, frame);
+    } catch (e) {
+      if (e instanceof KeeperError || e instanceof Error) {
+        console.warn(
+          `Closing connection from ${c.host}:${c.port} (session 0x${
+            c.sessionId.toString(16)
+          }): ${e.message}`,
+        );
+      }
+      this.#close(c);
+    }
+    return this.#take();
+  }
+
+  #onConnect(c: Conn, frame: Uint8Array): void {
+    const r = new JuteReader(frame);
+    const req = ConnectRequest.read(r);
+    c.handshaken = true;
+    c.oldClient = req.readOnly === undefined;
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      // The client has seen a newer state than ours: it must try another server.
+      console.info(
+        `Refusing session(0x${
+          req.sessionId.toString(16)
+        }) request for client /${c.host}:${c.port} as it has seen zxid 0x${
+          req.lastZxidSeen.toString(16)
+        } our last zxid is 0x${
+          this.tree.lastProcessedZxid.toString(16)
+        } client must try another server`,
+      );
+      this.#close(c);
+      return;
+    }
+    const timeout = negotiateTimeout(
+      req.timeOut,
+      this.#opts.minSessionTimeoutMs,
+      this.#opts.maxSessionTimeoutMs,
+    );
+    c.sessionTimeoutMs = timeout;
+    if (req.sessionId === 0n) {
+      const sid = this.sessions.nextSessionId();
+      c.sessionId = sid;
+      this.#submitWrite(
+        c,
+        null,
+        { type: OpCode.createSession, request: { timeOut: timeout } },
+        0,
+        sid,
+      );
+      return;
+    }
+    // Re-attach: the password must match and the session must be live.
+    c.sessionId = req.sessionId;
+    const other = this.#bySession.get(req.sessionId);
+    if (other && other !== c) this.#close(other);
+    const valid = checkPassword(req.sessionId, req.passwd) &&
+      this.sessions.touch(req.sessionId, this.#clock.nowMs());
+    this.#finishSessionInit(c, valid);
+  }
+
+  #finishSessionInit(c: Conn, valid: boolean): void {
+    const rsp: ConnectResponse = {
+      protocolVersion: 0,
+      timeOut: valid ? c.sessionTimeoutMs : 0,
+      sessionId: valid ? c.sessionId : 0n,
+      passwd: valid ? sessionPassword(c.sessionId) : new Uint8Array(16),
+    };
+    if (!c.oldClient) rsp.readOnly = false;
+    const w = this.#w;
+    w.reset();
+    w.writeInt(0);
+    ConnectResponse.write(w, rsp);
+    const bytes = w.toBytes();
+    new DataView(bytes.buffer, bytes.byteOffset).setInt32(0, bytes.length - 4);
+    this.#sendFrame(c, bytes);
+    if (valid) {
+      c.established = true;
+      this.#bySession.set(c.sessionId, c);
+    } else {
+      console.info(
+        `Invalid session 0x${
+          c.sessionId.toString(16)
+        } for client /${c.host}:${c.port}, probably expired`,
+      );
+      this.#close(c);
+    }
+  }
+
+  #onRequest(c: Conn, frame: Uint8Array): void {
+    if (!c.established) throw new Error("request before the session was established");
+    const r = new JuteReader(frame);
+    const h = RequestHeader.read(r);
+    const now = this.#clock.nowMs();
+    this.sessions.touch(c.sessionId, now);
+    if (h.type === OpCode.ping) {
+      this.#enqueue(c, {
+        xid: h.xid,
+        op: h.type,
+        receivedMs: now,
+        reply: this.#frame(
+          { xid: Xid.Ping, zxid: this.tree.lastProcessedZxid, err: 0 },
+          null,
+          null,
+        ),
+      });
+      return;
+    }
+    if (h.type === OpCode.auth) {
+      this.#onAuth(c, h.xid, AuthPacket.read(r));
+      return;
+    }
+    if (h.type === OpCode.sasl) {
+      // No SASL here: answer as a server without a SASL provider does.
+      this.#sendFrame(
+        c,
+        this.#frame({ xid: h.xid, zxid: 0n, err: ErrorCode.AuthFailed }, null, null),
+      );
+      this.#close(c);
+      return;
+    }
+    if (READ_OPS.has(h.type)) {
+      this.#enqueue(c, { xid: h.xid, op: h.type, receivedMs: now, read: { body: r } });
+      return;
+    }
+    if (WRITE_OPS.has(h.type)) {
+      this.#onWrite(c, h.xid, h.type, r, now);
+      return;
+    }
+    // Request.isValid: unknown ops (and a bare check) get Unimplemented, then
+    // the session's connection is closed (UnimplementedRequestProcessor).
+    this.#sendFrame(
+      c,
+      this.#frame(
+        { xid: h.xid, zxid: this.tree.lastProcessedZxid, err: ErrorCode.Unimplemented },
+        null,
+        null,
+      ),
+    );
+    this.#close(c);
+  }
+
+  #onAuth(c: Conn, xid: number, p: AuthPacket): void {
+    const handler = Object.hasOwn(AUTH_HANDLERS, p.scheme) ? AUTH_HANDLERS[p.scheme] : undefined;
+    const ids = handler ? handler(p.auth ?? new Uint8Array(0), this.#opts.superDigest) : null;
+    if (ids === null) {
+      console.warn(
+        handler
+          ? `Authentication failed for scheme: ${p.scheme}`
+          : `No authentication provider for scheme: ${p.scheme} has [ip, digest]`,
+      );
+      this.#sendFrame(c, this.#frame({ xid, zxid: 0n, err: ErrorCode.AuthFailed }, null, null));
+      this.#close(c);
+      return;
+    }
+    for (const id of ids) {
+      if (!c.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) c.authInfo.push(id);
+    }
+    this.#sendFrame(c, this.#frame({ xid, zxid: 0n, err: 0 }, null, null));
+  }
+
+  #onWrite(c: Conn, xid: number, op: number, r: JuteReader, now: number): void {
+    const item: QueueItem = { xid, op, receivedMs: now };
+    let req: WriteRequest;
+    switch (op) {
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createContainer:
+        req = { type: op, request: CreateRequest.read(r) };
+        break;
+      case OpCode.createTTL:
+        req = { type: op, request: CreateTTLRequest.read(r) };
+        break;
+      case OpCode.delete:
+        req = { type: op, request: DeleteRequest.read(r) };
+        break;
+      case OpCode.setData:
+        req = { type: op, request: SetDataRequest.read(r) };
+        break;
+      case OpCode.setACL:
+        req = { type: op, request: SetACLRequest.read(r) };
+        break;
+      case OpCode.multi: {
+        const mr = MultiOperationRecord.read(r);
+        // Apache 3.8's MultiOperationRecord rebuilds a create2 op as a plain
+        // create (Op.create without the op code), so the result is a
+        // CreateResult with the path only (fixed later by ZOOKEEPER-4026).
+        for (const o of mr.ops) if (o.type === OpCode.create2) o.type = OpCode.create;
+        req = { type: op, request: mr };
+        break;
+      }
+      case OpCode.closeSession:
+        req = { type: op, request: null };
+        item.closeAfter = true;
+        this.sessions.setClosing(c.sessionId);
+        break;
+      case OpCode.reconfig: {
+        ReconfigRequest.read(r);
+        // A standalone server cannot reconfigure: ReconfigDisabled when the
+        // feature is off, Unimplemented otherwise (PrepRequestProcessor).
+        const err = this.#opts.reconfigEnabled
+          ? ErrorCode.Unimplemented
+          : ErrorCode.ReconfigDisabled;
+        this.#enqueue(c, {
+          ...item,
+          reply: this.#frame({ xid, zxid: this.tree.lastProcessedZxid, err }, null, null),
+        });
+        return;
+      }
+      default:
+        throw new Error(`unexpected write op ${op}`);
+    }
+    c.queue.push(item);
+    this.#submitWrite(c, item, req, xid, c.sessionId);
+  }
+
+  /** prep: the request becomes a txn (or an error txn) with the next zxid; sync follows. */
+  #submitWrite(
+    c: Conn | null,
+    item: QueueItem | null,
+    req: WriteRequest,
+    cxid: number,
+    sessionId: bigint,
+  ): void {
+    const zxid = this.#nextZxid++;
+    const prepared = this.#prep.prepare(req, {
+      sessionId,
+      cxid,
+      zxid,
+      time: BigInt(this.#clock.wallMs()),
+      authInfo: c?.authInfo ?? [],
+    });
+    if (item) item.zxid = zxid;
+    const inflight: Inflight = { prepared, conn: c, item };
+    if (req.type === OpCode.createSession && c) inflight.sessionConn = c;
+    this.#inflight.push(inflight);
+    this.#fx.persist.push({ prepared });
+  }
+
+  #enqueue(c: Conn, item: QueueItem): void {
+    c.queue.push(item);
+    this.#drain(c);
+  }
+
+  /**
+   * The txn log is durable up to `zxid`: apply those txns in order, fire
+   * their watches, answer their requests and whatever queued behind them.
+   */
+  logged(zxid: bigint): Effects {
+    while (this.#inflightHead < this.#inflight.length) {
+      const f = this.#inflight[this.#inflightHead];
+      if (f.prepared.hdr.zxid > zxid) break;
+      this.#inflightHead++;
+      this.#apply(f);
+    }
+    if (this.#inflightHead > 1024 && this.#inflightHead * 2 > this.#inflight.length) {
+      this.#inflight = this.#inflight.slice(this.#inflightHead);
+      this.#inflightHead = 0;
+    }
+    return this.#take();
+  }
+
+  #apply(f: Inflight): void {
+    const { hdr, txn } = f.prepared;
+    const rc = this.tree.processTxn(hdr, txn);
+    this.#prep.applied(hdr.zxid);
+    this.tree.lastProcessedZxid = hdr.zxid;
+    this.#deliver(rc.events);
+    const now = this.#clock.nowMs();
+    switch (hdr.type) {
+      case OpCode.createSession: {
+        const timeout = (txn as { timeOut: number }).timeOut;
+        this.sessions.add(hdr.clientId, timeout, now);
+        if (f.sessionConn && !f.sessionConn.closing) {
+          this.#finishSessionInit(f.sessionConn, true);
+        }
+        return;
+      }
+      case OpCode.closeSession: {
+        this.sessions.remove(hdr.clientId);
+        const holder = this.#bySession.get(hdr.clientId);
+        if (holder && holder !== f.conn) this.#close(holder);
+        break;
+      }
+    }
+    if (f.conn && f.item) {
+      f.item.reply = this.#writeReply(f.item, rc);
+      this.#drain(f.conn);
+    }
+  }
+
+  #writeReply(item: QueueItem, rc: ProcessTxnResult<Conn>): Uint8Array {
+    const zxid = this.tree.lastProcessedZxid;
+    const hdr = { xid: item.xid, zxid, err: 0 };
+    if (rc.type === OpCode.error) {
+      hdr.err = rc.err;
+      return this.#frame(hdr, null, null);
+    }
+    if (rc.err !== 0 && rc.type !== OpCode.multi) {
+      hdr.err = rc.err;
+      return this.#frame(hdr, null, null);
+    }
+    switch (item.op) {
+      case OpCode.create:
+        return this.#frame(hdr, CreateResponse, { path: rc.path! });
+      case OpCode.create2:
+      case OpCode.createTTL:
+      case OpCode.createContainer:
+        return this.#frame(hdr, Create2Response, { path: rc.path!, stat: rc.stat! });
+      case OpCode.delete:
+      case OpCode.closeSession:
+        return this.#frame(hdr, null, null);
+      case OpCode.setData:
+        return this.#frame(hdr, SetDataResponse, { stat: rc.stat! });
+      case OpCode.setACL:
+        return this.#frame(hdr, SetACLResponse, { stat: rc.stat! });
+      case OpCode.multi: {
+        const results: MultiResult[] = (rc.multiResult ?? []).map((s) => {
+          switch (s.type) {
+            case OpCode.check:
+              return { type: OpCode.check };
+            case OpCode.create:
+              return { type: OpCode.create, path: s.path! };
+            case OpCode.create2:
+            case OpCode.createTTL:
+            case OpCode.createContainer:
+              return { type: OpCode.create2, path: s.path!, stat: s.stat! };
+            case OpCode.delete:
+            case OpCode.deleteContainer:
+              return { type: OpCode.delete };
+            case OpCode.setData:
+              return { type: OpCode.setData, stat: s.stat! };
+            default:
+              return { type: OpCode.error, err: s.err };
+          }
+        });
+        return this.#frame(hdr, MultiResponse, { results });
+      }
+      default:
+        return this.#frame(hdr, null, null);
+    }
+  }
+
+  /** Sends watch notifications (xid -1) to their connections. */
+  #deliver(events: WatchEvent<Conn>[]): void {
+    for (const e of events) {
+      const c = e.watcher;
+      if (c.closing || !this.#conns.has(c.id)) continue;
+      const bytes = this.#frame(
+        { xid: Xid.Notification, zxid: e.zxid, err: 0 },
+        WatcherEvent,
+        { type: e.type, state: e.state, path: e.path },
+      );
+      this.#sendFrame(c, bytes);
+    }
+  }
+
+  /** Answers the head of a connection's queue for as long as it can. */
+  #drain(c: Conn): void {
+    while (c.queue.length > 0) {
+      const item = c.queue[0];
+      if (item.read) {
+        item.reply = this.#runRead(c, item);
+        item.read = undefined;
+      }
+      if (!item.reply) return; // a write still waiting for its txn
+      c.queue.shift();
+      const now = this.#clock.nowMs();
+      const latency = now - item.receivedMs;
+      this.#account(c, item, latency);
+      this.#sendFrame(c, item.reply);
+      if (item.closeAfter) {
+        this.#close(c);
+        return;
+      }
+    }
+  }
+
+  #account(c: Conn, item: QueueItem, latency: number): void {
+    if (item.op === OpCode.ping) {
+      c.lastOp = "PING";
+      return;
+    }
+    c.lastOp = LAST_OP[item.op] ?? "NA";
+    c.lastCxid = item.xid;
+    c.lastZxid = this.tree.lastProcessedZxid;
+    c.lastLatencyMs = latency;
+    c.requests++;
+    c.totalLatencyMs += latency;
+    c.minLatencyMs = Math.min(c.minLatencyMs, latency);
+    c.maxLatencyMs = Math.max(c.maxLatencyMs, latency);
+    const s = this.stats;
+    s.requests++;
+    s.totalLatencyMs += latency;
+    s.minLatencyMs = Math.min(s.minLatencyMs, latency);
+    s.maxLatencyMs = Math.max(s.maxLatencyMs, latency);
+  }
+
+  #checkAcl(acl: readonly ACL[] | null, perm: number, c: Conn): void {
+    if (!checkAcl(acl, perm, c.authInfo, { skipACL: this.#opts.skipACL })) {
+      throw new KeeperError(ErrorCode.NoAuth);
+    }
+  }
+
+  /** FinalRequestProcessor's read ops. */
+  #runRead(c: Conn, item: QueueItem): Uint8Array {
+    const r = item.read!.body;
+    const zxid = this.tree.lastProcessedZxid;
+    const hdr = { xid: item.xid, zxid, err: 0 };
+    const tree = this.tree;
+    try {
+      switch (item.op) {
+        case OpCode.exists: {
+          const q = ExistsRequest.read(r);
+          if (q.path.includes("\0")) throw new KeeperError(ErrorCode.BadArguments);
+          const stat = tree.exists(q.path, q.watch ? c : undefined);
+          if (stat === null) throw new KeeperError(ErrorCode.NoNode);
+          return this.#frame(hdr, SetDataResponse, { stat });
+        }
+        case OpCode.getData: {
+          const q = GetDataRequest.read(r);
+          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
+          const res = tree.getData(q.path, q.watch ? c : undefined);
+          return this.#frame(hdr, GetDataResponse, res);
+        }
+        case OpCode.getChildren: {
+          const q = GetChildrenRequest.read(r);
+          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
+          const res = tree.getChildren(q.path, q.watch ? c : undefined);
+          return this.#frame(hdr, GetChildrenResponse, { children: res.children });
+        }
+        case OpCode.getChildren2: {
+          const q = GetChildren2Request.read(r);
+          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
+          const res = tree.getChildren(q.path, q.watch ? c : undefined);
+          return this.#frame(hdr, GetChildren2Response, res);
+        }
+        case OpCode.getACL: {
+          const q = GetACLRequest.read(r);
+          const res = tree.getACL(q.path);
+          return this.#frame(hdr, GetACLResponse, res);
+        }
+        case OpCode.getAllChildrenNumber: {
+          const q = GetAllChildrenNumberRequest.read(r);
+          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
+          return this.#frame(hdr, GetAllChildrenNumberResponse, {
+            totalNumber: tree.getAllChildrenNumber(q.path),
+          });
+        }
+        case OpCode.getEphemerals: {
+          const q = GetEphemeralsRequest.read(r);
+          const all = tree.getEphemerals(c.sessionId);
+          const prefix = (q.prefixPath ?? "").trim();
+          const ephemerals = prefix === "" || prefix === "/"
+            ? all
+            : all.filter((p) => p.startsWith(q.prefixPath));
+          return this.#frame(hdr, GetEphemeralsResponse, { ephemerals });
+        }
+        case OpCode.whoAmI: {
+          const clientInfo = c.authInfo.map((id) => ({ authScheme: id.scheme, user: id.id }));
+          return this.#frame(hdr, WhoAmIResponse, { clientInfo });
+        }
+        case OpCode.sync: {
+          const q = SyncRequest.read(r);
+          return this.#frame(hdr, SyncResponse, { path: q.path });
+        }
+        case OpCode.setWatches:
+        case OpCode.setWatches2: {
+          const q = item.op === OpCode.setWatches ? SetWatches.read(r) : SetWatches2.read(r);
+          const events = tree.setWatches(q.relativeZxid, q, c);
+          this.#deliver(events);
+          return this.#frame({ xid: Xid.SetWatches, zxid, err: 0 }, null, null);
+        }
+        case OpCode.addWatch: {
+          const q = AddWatchRequest.read(r);
+          tree.addWatch(q.path, c, q.mode);
+          return this.#frame(hdr, ErrorResponse, { err: 0 });
+        }
+        case OpCode.checkWatches: {
+          const q = CheckWatchesRequest.read(r);
+          if (!tree.containsWatcher(q.path, q.type, c)) throw new KeeperError(ErrorCode.NoWatcher);
+          return this.#frame(hdr, null, null);
+        }
+        case OpCode.removeWatches: {
+          const q = CheckWatchesRequest.read(r);
+          if (!tree.removeWatch(q.path, q.type, c)) throw new KeeperError(ErrorCode.NoWatcher);
+          return this.#frame(hdr, null, null);
+        }
+        case OpCode.multiRead: {
+          const q = MultiOperationRecord.read(r);
+          const results: MultiResult[] = q.ops.map((op): MultiResult => {
+            try {
+              if (op.type === OpCode.getChildren) {
+                this.#checkAcl(this.#aclOrNoNode(op.request.path), Perms.Read, c);
+                const res = tree.getChildren(op.request.path, op.request.watch ? c : undefined);
+                return { type: OpCode.getChildren, children: res.children };
+              }
+              if (op.type === OpCode.getData) {
+                this.#checkAcl(this.#aclOrNoNode(op.request.path), Perms.Read, c);
+                const res = tree.getData(op.request.path, op.request.watch ? c : undefined);
+                return { type: OpCode.getData, data: res.data, stat: res.stat };
+              }
+              throw new Error(`Invalid type of readOp ${op.type}`);
+            } catch (e) {
+              if (e instanceof KeeperError) return { type: OpCode.error, err: e.code };
+              throw e;
+            }
+          });
+          return this.#frame(hdr, MultiResponse, { results });
+        }
+      }
+      throw new Error(`unexpected read op ${item.op}`);
+    } catch (e) {
+      if (e instanceof KeeperError) {
+        hdr.err = e.code;
+        return this.#frame(hdr, null, null);
+      }
+      // A body that does not decode: MarshallingError, as Apache answers.
+      hdr.err = ErrorCode.MarshallingError;
+      return this.#frame(hdr, null, null);
+    }
+  }
+
+  #aclOrNoNode(path: string): readonly ACL[] {
+    const acl = this.tree.aclOf(path);
+    if (acl === null) throw new KeeperError(ErrorCode.NoNode);
+    return acl;
+  }
+
+  // ---- time --------------------------------------------------------------------
+
+  /** Clock tick: expires sessions whose time is up (closeSession txns). */
+  tick(): Effects {
+    for (const sid of this.sessions.expire(this.#clock.nowMs())) {
+      console.info(
+        `Expiring session 0x${sid.toString(16)}, timeout of ${
+          this.sessions.get(sid)?.timeoutMs ?? 0
+        }ms exceeded`,
+      );
+      const holder = this.#bySession.get(sid);
+      if (holder) holder.established = false;
+      this.#submitWrite(null, null, { type: OpCode.closeSession, request: null }, 0, sid);
+    }
+    return this.#take();
+  }
+
+  /** Milliseconds until {@linkcode tick} has work. */
+  nextTickInMs(): number {
+    return this.sessions.nextExpiryInMs(this.#clock.nowMs());
+  }
+}
+
+export type { Stat };

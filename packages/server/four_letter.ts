@@ -1,0 +1,298 @@
+/**
+ * Four-letter words on the client port, with Apache ZooKeeper 3.8's output
+ * layout (FourLetterCommands, the *Command classes of
+ * org.apache.zookeeper.server.command), so `echo mntr | nc`, zkServer.sh
+ * status, zktop and monitoring scripts read them.
+ *
+ * @module
+ */
+import type { Conn } from "./core.ts";
+import type { ZkServer } from "./server.ts";
+
+/** The version string zkts reports: the protocol level it speaks, then its own name. */
+export const ZK_VERSION = "3.8.0-zkts-0.1.0, built on 2026-11-23 00:00 UTC";
+
+const WORDS = new Set([
+  "conf",
+  "cons",
+  "crst",
+  "dirs",
+  "dump",
+  "envi",
+  "gtmk",
+  "ruok",
+  "stmk",
+  "srst",
+  "srvr",
+  "stat",
+  "wchc",
+  "wchp",
+  "wchs",
+  "mntr",
+  "isro",
+  "hash",
+]);
+
+/** Whether the first 4 bytes of a connection are a four-letter word rather than a frame length. */
+export function isFourLetterWord(first4: Uint8Array): boolean {
+  return WORDS.has(String.fromCharCode(...first4));
+}
+
+const hex = (n: bigint) => "0x" + BigInt.asUintN(64, n).toString(16);
+
+function latencyLine(min: number, total: number, count: number, max: number): string {
+  const avg = count === 0 ? 0 : total / count;
+  return `Latency min/avg/max: ${count === 0 ? 0 : min}/${avg.toFixed(1)}/${max}`;
+}
+
+function connLine(c: Conn, full: boolean): string {
+  const queued = c.queue.length;
+  let s = ` /${c.host}:${c.port}[${
+    c.established ? 1 : 0
+  }](queued=${queued},recved=${c.packetsReceived},sent=${c.packetsSent}`;
+  if (full && c.sessionId !== 0n) {
+    const avg = c.requests === 0 ? 0 : Math.floor(c.totalLatencyMs / c.requests);
+    s += `,sid=${hex(c.sessionId)},lop=${c.lastOp},est=${
+      Math.floor(c.establishedAtMs)
+    },to=${c.sessionTimeoutMs}`;
+    if (c.requests > 0) s += `,lcxid=0x${c.lastCxid.toString(16)}`;
+    s += `,lzxid=${hex(c.lastZxid)},llat=${Math.floor(c.lastLatencyMs)},minlat=${
+      c.requests === 0 ? 0 : Math.floor(c.minLatencyMs)
+    },avglat=${avg},maxlat=${Math.floor(c.maxLatencyMs)}`;
+  }
+  return s + ")";
+}
+
+function statLines(server: ZkServer): string[] {
+  const core = server.core;
+  const s = core.stats;
+  return [
+    latencyLine(s.minLatencyMs, s.totalLatencyMs, s.requests, s.maxLatencyMs),
+    `Received: ${s.packetsReceived}`,
+    `Sent: ${s.packetsSent}`,
+    `Connections: ${[...core.connections()].length}`,
+    `Outstanding: ${core.outstanding}`,
+    `Zxid: ${hex(core.lastProcessedZxid)}`,
+    `Mode: standalone`,
+    // Apache counts the root twice (DataTree.getNodeCount includes "" and "/").
+    `Node count: ${core.tree.nodeCount + 1}`,
+  ];
+}
+
+/**
+ * The text a four-letter word answers; a word not in
+ * `4lw.commands.whitelist` answers as Apache does ("... is not executed
+ * because it is not in the whitelist.").
+ */
+export function fourLetterWord(word: string, server: ZkServer): string {
+  if (!server.config.fourLetterWords.has(word)) {
+    return `${word} is not executed because it is not in the whitelist.\n`;
+  }
+  const core = server.core;
+  const cfg = server.config;
+  switch (word) {
+    case "ruok":
+      return "imok";
+    case "isro":
+      return "rw";
+    case "srvr":
+      return [`Zookeeper version: ${ZK_VERSION}`, ...statLines(server), ""].join("\n");
+    case "stat": {
+      const conns = [...core.connections()].map((c) => connLine(c, false));
+      return [
+        `Zookeeper version: ${ZK_VERSION}`,
+        "Clients:",
+        ...conns,
+        "",
+        ...statLines(server),
+        "",
+      ].join("\n");
+    }
+    case "cons":
+      return [...[...core.connections()].map((c) => connLine(c, true)), "", ""].join("\n");
+    case "conf":
+      return [
+        `clientPort=${cfg.clientPort ?? 2181}`,
+        `secureClientPort=-1`,
+        `dataDir=${cfg.dataDir}/version-2`,
+        `dataDirSize=${dirSize(`${cfg.dataDir}/version-2`)}`,
+        `dataLogDir=${cfg.dataLogDir}/version-2`,
+        `dataLogSize=${dirSize(`${cfg.dataLogDir}/version-2`)}`,
+        `tickTime=${cfg.tickTime}`,
+        `maxClientCnxns=${cfg.maxClientCnxns}`,
+        `minSessionTimeout=${cfg.minSessionTimeout}`,
+        `maxSessionTimeout=${cfg.maxSessionTimeout}`,
+        `clientPortListenBacklog=-1`,
+        `serverId=0`,
+        "",
+      ].join("\n");
+    case "envi":
+      return [
+        "Environment:",
+        `zookeeper.version=${ZK_VERSION}`,
+        `host.name=${safe(() => Deno.hostname(), "localhost")}`,
+        `deno.version=${Deno.version.deno}`,
+        `v8.version=${Deno.version.v8}`,
+        `typescript.version=${Deno.version.typescript}`,
+        `os.name=${Deno.build.os}`,
+        `os.arch=${Deno.build.arch}`,
+        `os.version=${safe(() => Deno.osRelease(), "")}`,
+        `user.dir=${safe(() => Deno.cwd(), "")}`,
+        `os.memory.free=${Math.floor(safe(() => Deno.systemMemoryInfo().free, 0) / 1048576)}MB`,
+        `os.memory.total=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
+        "",
+      ].join("\n");
+    case "mntr":
+      return monitorLines(server).map(([k, v]) => `${k}\t${v}`).join("\n") + "\n";
+    case "dirs":
+      return `datadir_size: ${dirSize(`${cfg.dataDir}/version-2`)}\nlogdir_size: ${
+        dirSize(`${cfg.dataLogDir}/version-2`)
+      }\n`;
+    case "srst":
+      core.stats.packetsReceived = 0;
+      core.stats.packetsSent = 0;
+      core.stats.requests = 0;
+      core.stats.totalLatencyMs = 0;
+      core.stats.minLatencyMs = Number.MAX_SAFE_INTEGER;
+      core.stats.maxLatencyMs = 0;
+      return "Server stats reset.\n";
+    case "crst":
+      for (const c of core.connections()) {
+        c.packetsReceived = 0;
+        c.packetsSent = 0;
+        c.requests = 0;
+        c.totalLatencyMs = 0;
+        c.minLatencyMs = Number.MAX_SAFE_INTEGER;
+        c.maxLatencyMs = 0;
+        c.lastLatencyMs = 0;
+        c.lastOp = "NA";
+        c.lastCxid = -1;
+        c.lastZxid = -1n;
+      }
+      return "Connection stats reset.\n";
+    case "wchs": {
+      const w = watchTable(server);
+      let total = 0;
+      for (const paths of w.byConn.values()) total += paths.size;
+      return `${w.byConn.size} connections watching ${w.byPath.size} paths\nTotal watches:${total}\n`;
+    }
+    case "wchc": {
+      const w = watchTable(server);
+      const out: string[] = [];
+      for (const [sid, paths] of w.byConn) {
+        out.push(hex(sid));
+        for (const p of paths) out.push(`\t${p}`);
+      }
+      return out.join("\n") + "\n\n";
+    }
+    case "wchp": {
+      const w = watchTable(server);
+      const out: string[] = [];
+      for (const [p, sids] of w.byPath) {
+        out.push(p);
+        for (const sid of sids) out.push(`\t${hex(sid)}`);
+      }
+      return out.join("\n") + "\n\n";
+    }
+    case "dump": {
+      const out = ["SessionTracker dump:"];
+      const sessions = [...core.sessions.sessions()];
+      out.push(`Session Sets (${sessions.length})/(${sessions.length}):`);
+      for (const s of sessions) {
+        out.push(
+          `1 expire at ${
+            new Date(Date.now() + (s.expiresAtMs - performance.now())).toUTCString()
+          }:`,
+        );
+        out.push(`\t${hex(s.id)}`);
+      }
+      out.push("ephemeral nodes dump:");
+      const owners = core.tree.sessionsWithEphemerals();
+      out.push(`Sessions with Ephemerals (${owners.length}):`);
+      for (const sid of owners) {
+        out.push(`${hex(sid)}:`);
+        for (const p of core.tree.getEphemerals(sid)) out.push(`\t${p}`);
+      }
+      out.push("Connections dump:");
+      const conns = [...core.connections()];
+      out.push(`Connections Sets (${conns.length})/(${conns.length}):`);
+      for (const c of conns) out.push(`\tip: /${c.host}:${c.port} sessionId: ${hex(c.sessionId)}`);
+      return out.join("\n") + "\n";
+    }
+    case "hash":
+      return `${core.lastProcessedZxid.toString(16)}\n`;
+    case "gtmk":
+      return "0\n";
+    case "stmk":
+      return "0\n";
+  }
+  return "";
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+function dirSize(dir: string): number {
+  let n = 0;
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isFile) n += Deno.statSync(`${dir}/${e.name}`).size;
+    }
+  } catch { /* missing */ }
+  return n;
+}
+
+interface WatchTable {
+  byConn: Map<bigint, Set<string>>;
+  byPath: Map<string, Set<bigint>>;
+}
+
+function watchTable(server: ZkServer): WatchTable {
+  const byConn = new Map<bigint, Set<string>>();
+  const byPath = new Map<string, Set<bigint>>();
+  const mgr = server.core.tree.watchManagers.data;
+  for (const [path, watchers] of mgr.byPath()) {
+    for (const c of watchers) {
+      let ps = byConn.get(c.sessionId);
+      if (!ps) byConn.set(c.sessionId, ps = new Set());
+      ps.add(path);
+      let ss = byPath.get(path);
+      if (!ss) byPath.set(path, ss = new Set());
+      ss.add(c.sessionId);
+    }
+  }
+  return { byConn, byPath };
+}
+
+/** The `mntr` key/value pairs (and the admin API's `monitor`). */
+export function monitorLines(server: ZkServer): [string, string | number][] {
+  const core = server.core;
+  const s = core.stats;
+  const avg = s.requests === 0 ? 0 : s.totalLatencyMs / s.requests;
+  const watches = server.core.tree.watchCount;
+  const mem = Deno.memoryUsage();
+  return [
+    ["zk_version", ZK_VERSION],
+    ["zk_server_state", "standalone"],
+    ["zk_ephemerals_count", core.tree.ephemeralsCount],
+    ["zk_num_alive_connections", [...core.connections()].length],
+    ["zk_avg_latency", avg.toFixed(1)],
+    ["zk_outstanding_requests", core.outstanding],
+    ["zk_znode_count", core.tree.nodeCount + 1],
+    ["zk_global_sessions", core.sessions.size],
+    ["zk_packets_sent", s.packetsSent],
+    ["zk_packets_received", s.packetsReceived],
+    ["zk_watch_count", watches],
+    ["zk_min_latency", s.requests === 0 ? 0 : s.minLatencyMs],
+    ["zk_max_latency", s.maxLatencyMs],
+    ["zk_uptime", Math.floor(performance.now() - s.startedAtMs)],
+    ["zk_local_sessions", 0],
+    ["zk_heap_used_bytes", mem.heapUsed],
+    ["zk_rss_bytes", mem.rss],
+  ];
+}

@@ -1,0 +1,334 @@
+/**
+ * The standalone server's I/O shell: the client port, the txn log and the
+ * session timer around {@linkcode ServerCore}. It fits the loop of the house
+ * style: read a socket or timer, call the core, append `persist` to the log,
+ * write `send`, close `close`; report fsyncs back with `logged`.
+ *
+ * @module
+ */
+import { DataTree } from "@zkts/datatree";
+import { decode, encode, FrameSplitter, OpCode, TxnEntry } from "@zkts/jute";
+import { DenoStorage, joinPath, readTxnLog, recoverLog, TxnLog } from "@zkts/persistence";
+import type { ZkConfig } from "./config.ts";
+import { type Clock, type Conn, type Effects, ServerCore } from "./core.ts";
+import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
+
+/** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
+export interface ServerStartOptions {
+  /** Override the clock (tests). */
+  clock?: Clock;
+  /** Where log lines go (default console). */
+  logger?: Pick<Console, "info" | "warn" | "error">;
+}
+
+const realClock: Clock = {
+  nowMs: () => performance.now(),
+  wallMs: () => Date.now(),
+};
+
+interface Socket {
+  conn: Deno.TcpConn;
+  out: Uint8Array[];
+  writing: boolean;
+  closeAfterWrite: boolean;
+  closed: boolean;
+}
+
+/**
+ * A running standalone ZooKeeper server.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseConfig, ZkServer } from "@zkts/server";
+ * const server = await ZkServer.start(parseConfig("tickTime=2000\ndataDir=/tmp/zk\nclientPort=2181\n"));
+ * // ... clients connect to 127.0.0.1:2181 ...
+ * await server.stop();
+ * ```
+ */
+export class ZkServer {
+  readonly config: ZkConfig;
+  readonly core: ServerCore;
+  #log: TxnLog;
+  #listener: Deno.TcpListener;
+  #sockets = new Map<number, Socket>();
+  #nextConnId = 1;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+  #logger: Pick<Console, "info" | "warn" | "error">;
+  #acceptLoop: Promise<void>;
+  #failed = false;
+
+  private constructor(
+    config: ZkConfig,
+    core: ServerCore,
+    log: TxnLog,
+    listener: Deno.TcpListener,
+    logger: Pick<Console, "info" | "warn" | "error">,
+  ) {
+    this.config = config;
+    this.core = core;
+    this.#log = log;
+    this.#listener = listener;
+    this.#logger = logger;
+    this.#acceptLoop = this.#accept();
+    this.#schedule();
+  }
+
+  /** The address the client port is bound to. */
+  get address(): Deno.NetAddr {
+    return this.#listener.addr as Deno.NetAddr;
+  }
+
+  /** The txn log (for the admin commands and tests). */
+  get txnLog(): TxnLog {
+    return this.#log;
+  }
+
+  /**
+   * Recovers the data tree from the dataDir (txn logs), opens the log for
+   * appends and starts serving the client port.
+   */
+  static async start(config: ZkConfig, opts: ServerStartOptions = {}): Promise<ZkServer> {
+    const logger = opts.logger ?? console;
+    const clock = opts.clock ?? realClock;
+    const storage = new DenoStorage();
+    const logDir = joinPath(config.dataLogDir, "version-2");
+    await Deno.mkdir(joinPath(config.dataDir, "version-2"), { recursive: true });
+    await Deno.mkdir(logDir, { recursive: true });
+
+    // Recovery: replay the txn log into a fresh tree (snapshots: issue #5).
+    const report = await recoverLog({ storage, dir: logDir });
+    for (const t of report.truncated) {
+      logger.warn(`txn log: dropped a torn record at ${t.file}:${t.offset} (${t.reason})`);
+    }
+    const tree = new DataTree<Conn>({ extendedTypesEnabled: config.extendedTypesEnabled });
+    const sessions = new Map<bigint, number>();
+    let lastZxid = 0n;
+    let replayed = 0;
+    for await (const rec of readTxnLog({ storage, dir: logDir })) {
+      const entry = decodeEntry(rec.bytes);
+      tree.processTxn(entry.header, entry.txn);
+      if (entry.header.type === OpCode.createSession) {
+        sessions.set(entry.header.clientId, (entry.txn as { timeOut: number }).timeOut);
+      } else if (entry.header.type === OpCode.closeSession) {
+        sessions.delete(entry.header.clientId);
+      }
+      lastZxid = entry.header.zxid;
+      replayed++;
+    }
+    tree.lastProcessedZxid = lastZxid;
+    if (replayed > 0) {
+      logger.info(
+        `Recovered ${replayed} txns up to zxid 0x${
+          lastZxid.toString(16)
+        }, ${sessions.size} sessions`,
+      );
+    }
+
+    const ref: { server?: ZkServer } = {};
+    const log = await TxnLog.open({
+      storage,
+      dir: logDir,
+      forceSync: config.forceSync,
+      preAllocSize: config.preAllocSizeBytes,
+      onPersisted: (upTo) => {
+        const server = ref.server;
+        if (server) server.#perform(server.core.logged(upTo));
+      },
+      onFailure: (e) => {
+        if (ref.server) ref.server.#onLogFailure(e);
+      },
+    });
+    const core = new ServerCore(tree, {
+      tickTimeMs: config.tickTime,
+      minSessionTimeoutMs: config.minSessionTimeout,
+      maxSessionTimeoutMs: config.maxSessionTimeout,
+      maxClientCnxns: config.maxClientCnxns,
+      skipACL: config.skipACL,
+      superDigest: config.superDigest,
+      reconfigEnabled: config.reconfigEnabled,
+      serverId: 1,
+      lastZxid,
+      sessions,
+    }, clock);
+    const listener = Deno.listen({
+      hostname: config.clientPortAddress ?? "0.0.0.0",
+      port: config.clientPort ?? 2181,
+      transport: "tcp",
+    });
+    ref.server = new ZkServer(config, core, log, listener, logger);
+    return ref.server;
+  }
+
+  #onLogFailure(e: Error): void {
+    // Never carry on as if data were durable: stop taking writes, loudly.
+    this.#failed = true;
+    this.#logger.error(`FATAL: the txn log failed, the server stops serving: ${e.message}`);
+    for (const s of this.#sockets.values()) this.#closeSocket(s);
+  }
+
+  async #accept(): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      if (this.#stopped || this.#failed) {
+        conn.close();
+        continue;
+      }
+      conn.setNoDelay(true);
+      const id = this.#nextConnId++;
+      const sock: Socket = { conn, out: [], writing: false, closeAfterWrite: false, closed: false };
+      this.#sockets.set(id, sock);
+      const addr = conn.remoteAddr as Deno.NetAddr;
+      this.#perform(this.core.connect(id, addr.hostname, addr.port));
+      this.#read(id, sock);
+    }
+  }
+
+  async #read(id: number, sock: Socket): Promise<void> {
+    const splitter = new FrameSplitter({ maxFrameBytes: this.config.juteMaxBuffer });
+    const buf = new Uint8Array(64 * 1024);
+    let first = true;
+    try {
+      for (;;) {
+        const n = await sock.conn.read(buf);
+        if (n === null || sock.closed) break;
+        let chunk = buf.subarray(0, n);
+        if (first) {
+          first = false;
+          // A four-letter word instead of a ConnectRequest (NIOServerCnxn.checkFourLetterWord).
+          if (n >= 4 && isFourLetterWord(chunk.subarray(0, 4))) {
+            const word = new TextDecoder().decode(chunk.subarray(0, 4));
+            const text = fourLetterWord(word, this);
+            this.#write(sock, new TextEncoder().encode(text));
+            sock.closeAfterWrite = true;
+            this.#maybeClose(sock);
+            break;
+          }
+        }
+        const frames = splitter.push(chunk);
+        chunk = buf; // frames may view buf: hand them over before the next read
+        for (const f of frames) {
+          if (sock.closed) break;
+          this.#perform(this.core.receive(id, f));
+        }
+      }
+    } catch (e) {
+      if (!sock.closed) {
+        this.#logger.warn(
+          `Closing connection ${id}: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    } finally {
+      if (!sock.closeAfterWrite) this.#closeSocket(sock);
+      this.#sockets.delete(id);
+      this.#perform(this.core.disconnected(id));
+    }
+  }
+
+  #perform(fx: Effects): void {
+    for (const p of fx.persist) {
+      if (this.#failed) break;
+      const { hdr, txn, digest } = p.prepared;
+      const bytes = encode(TxnEntry, {
+        header: hdr,
+        txn,
+        ...(digest ? { digest } : {}),
+      });
+      this.#log.submit(hdr.zxid, bytes);
+    }
+    for (const s of fx.send) {
+      const sock = this.#sockets.get(s.conn);
+      if (sock && !sock.closed) this.#write(sock, s.bytes);
+    }
+    for (const id of fx.close) {
+      const sock = this.#sockets.get(id);
+      if (sock) {
+        sock.closeAfterWrite = true;
+        this.#maybeClose(sock);
+      }
+    }
+    if (fx.persist.length > 0) this.#schedule();
+  }
+
+  #write(sock: Socket, bytes: Uint8Array): void {
+    sock.out.push(bytes);
+    if (!sock.writing) this.#flush(sock);
+  }
+
+  async #flush(sock: Socket): Promise<void> {
+    sock.writing = true;
+    // Let the rest of this turn's replies join the batch: one write per burst.
+    await Promise.resolve();
+    try {
+      while (sock.out.length > 0 && !sock.closed) {
+        const batch = sock.out.splice(0);
+        let total = 0;
+        for (const b of batch) total += b.length;
+        let out = batch[0];
+        if (batch.length > 1) {
+          out = new Uint8Array(total);
+          let o = 0;
+          for (const b of batch) {
+            out.set(b, o);
+            o += b.length;
+          }
+        }
+        let off = 0;
+        while (off < out.length) off += await sock.conn.write(out.subarray(off));
+      }
+    } catch {
+      this.#closeSocket(sock);
+    } finally {
+      sock.writing = false;
+      this.#maybeClose(sock);
+    }
+  }
+
+  #maybeClose(sock: Socket): void {
+    if (sock.closeAfterWrite && !sock.writing && sock.out.length === 0) this.#closeSocket(sock);
+  }
+
+  #closeSocket(sock: Socket): void {
+    if (sock.closed) return;
+    sock.closed = true;
+    try {
+      sock.conn.close();
+    } catch { /* already closed */ }
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const ms = Math.min(this.core.nextTickInMs(), this.config.tickTime);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#perform(this.core.tick());
+      this.#schedule();
+    }, ms);
+  }
+
+  /** Stops serving: closes the port and every connection, flushes and closes the log. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    try {
+      this.#listener.close();
+    } catch { /* closed */ }
+    await this.#acceptLoop;
+    for (const s of this.#sockets.values()) this.#closeSocket(s);
+    try {
+      await this.#log.flush();
+    } catch { /* reported by onFailure */ }
+    await this.#log.close();
+  }
+}
+
+function decodeEntry(bytes: Uint8Array): TxnEntry {
+  return decode(TxnEntry, bytes);
+}
