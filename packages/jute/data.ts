@@ -9,6 +9,8 @@ import type { JuteReader } from "./reader.ts";
 import type { JuteWriter } from "./writer.ts";
 
 /**
+ * An identity: an auth scheme and an id within it (`world:anyone`, `digest:user:hash`, `ip:10.0.0.1`).
+ *
  * `Id` of zookeeper.jute (`org.apache.zookeeper.data.Id`).
  */
 export interface Id {
@@ -43,6 +45,8 @@ export const Id: JuteRecord<Id> = {
 };
 
 /**
+ * One access control entry: permission bits (`Perms`) granted to an `Id`.
+ *
  * `ACL` of zookeeper.jute (`org.apache.zookeeper.data.ACL`).
  */
 export interface ACL {
@@ -77,6 +81,8 @@ export const ACL: JuteRecord<ACL> = {
 };
 
 /**
+ * A znode's metadata as clients see it: zxids, times, versions, owner, sizes.
+ *
  * `Stat` of zookeeper.jute (`org.apache.zookeeper.data.Stat`).
  */
 export interface Stat {
@@ -149,6 +155,8 @@ export const Stat: JuteRecord<Stat> = {
 };
 
 /**
+ * A znode's metadata as the snapshot stores it (`Stat` without dataLength and numChildren).
+ *
  * `StatPersisted` of zookeeper.jute (`org.apache.zookeeper.data.StatPersisted`).
  */
 export interface StatPersisted {
@@ -213,6 +221,8 @@ export const StatPersisted: JuteRecord<StatPersisted> = {
 };
 
 /**
+ * One identity of a session, as `whoAmI` reports it.
+ *
  * `ClientInfo` of zookeeper.jute (`org.apache.zookeeper.data.ClientInfo`).
  */
 export interface ClientInfo {

@@ -11,6 +11,8 @@ import { ACL, ClientInfo, Stat } from "./data.ts";
 import { readStr, writeStr } from "./_strings.ts";
 
 /**
+ * The first frame a client sends, without a header: to open a session or re-attach one.
+ *
  * `ConnectRequest` of zookeeper.jute (`org.apache.zookeeper.proto.ConnectRequest`).
  */
 export interface ConnectRequest {
@@ -65,6 +67,8 @@ export const ConnectRequest: JuteRecord<ConnectRequest> = {
 };
 
 /**
+ * The server's answer to a `ConnectRequest`, without a header: the session id, password and negotiated timeout.
+ *
  * `ConnectResponse` of zookeeper.jute (`org.apache.zookeeper.proto.ConnectResponse`).
  */
 export interface ConnectResponse {
@@ -116,6 +120,8 @@ export const ConnectResponse: JuteRecord<ConnectResponse> = {
 };
 
 /**
+ * Re-registers a reconnecting client's watches (xid -8, op setWatches).
+ *
  * `SetWatches` of zookeeper.jute (`org.apache.zookeeper.proto.SetWatches`).
  */
 export interface SetWatches {
@@ -156,6 +162,8 @@ export const SetWatches: JuteRecord<SetWatches> = {
 };
 
 /**
+ * Re-registers a reconnecting client's watches, persistent ones included (xid -8, op setWatches2).
+ *
  * `SetWatches2` of zookeeper.jute (`org.apache.zookeeper.proto.SetWatches2`).
  */
 export interface SetWatches2 {
@@ -202,6 +210,8 @@ export const SetWatches2: JuteRecord<SetWatches2> = {
 };
 
 /**
+ * Precedes every request after the handshake: the client's xid and the op code.
+ *
  * `RequestHeader` of zookeeper.jute (`org.apache.zookeeper.proto.RequestHeader`).
  */
 export interface RequestHeader {
@@ -236,6 +246,8 @@ export const RequestHeader: JuteRecord<RequestHeader> = {
 };
 
 /**
+ * Precedes each op and each result of a multi; `done` marks the end.
+ *
  * `MultiHeader` of zookeeper.jute (`org.apache.zookeeper.proto.MultiHeader`).
  */
 export interface MultiHeader {
@@ -273,6 +285,8 @@ export const MultiHeader: JuteRecord<MultiHeader> = {
 };
 
 /**
+ * Adds credentials to a session (xid -4, op auth): `addauth digest user:pw`.
+ *
  * `AuthPacket` of zookeeper.jute (`org.apache.zookeeper.proto.AuthPacket`).
  */
 export interface AuthPacket {
@@ -310,6 +324,8 @@ export const AuthPacket: JuteRecord<AuthPacket> = {
 };
 
 /**
+ * Precedes every reply: the request's xid, the server's last zxid and the error code.
+ *
  * `ReplyHeader` of zookeeper.jute (`org.apache.zookeeper.proto.ReplyHeader`).
  */
 export interface ReplyHeader {
@@ -347,6 +363,8 @@ export const ReplyHeader: JuteRecord<ReplyHeader> = {
 };
 
 /**
+ * The body of a getData request.
+ *
  * `GetDataRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetDataRequest`).
  */
 export interface GetDataRequest {
@@ -381,6 +399,8 @@ export const GetDataRequest: JuteRecord<GetDataRequest> = {
 };
 
 /**
+ * The body of a setData request.
+ *
  * `SetDataRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetDataRequest`).
  */
 export interface SetDataRequest {
@@ -418,6 +438,8 @@ export const SetDataRequest: JuteRecord<SetDataRequest> = {
 };
 
 /**
+ * The body of a reconfig request; the member lists are null when not given.
+ *
  * `ReconfigRequest` of zookeeper.jute (`org.apache.zookeeper.proto.ReconfigRequest`).
  */
 export interface ReconfigRequest {
@@ -458,6 +480,8 @@ export const ReconfigRequest: JuteRecord<ReconfigRequest> = {
 };
 
 /**
+ * The body of a setData reply (and of a lone check's).
+ *
  * `SetDataResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SetDataResponse`).
  */
 export interface SetDataResponse {
@@ -489,6 +513,8 @@ export const SetDataResponse: JuteRecord<SetDataResponse> = {
 };
 
 /**
+ * A SASL token from the client (op sasl).
+ *
  * `GetSASLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetSASLRequest`).
  */
 export interface GetSASLRequest {
@@ -520,6 +546,8 @@ export const GetSASLRequest: JuteRecord<GetSASLRequest> = {
 };
 
 /**
+ * A SASL token (unused by Apache's server; kept for completeness).
+ *
  * `SetSASLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetSASLRequest`).
  */
 export interface SetSASLRequest {
@@ -551,6 +579,8 @@ export const SetSASLRequest: JuteRecord<SetSASLRequest> = {
 };
 
 /**
+ * The server's SASL token in reply to op sasl.
+ *
  * `SetSASLResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SetSASLResponse`).
  */
 export interface SetSASLResponse {
@@ -582,6 +612,8 @@ export const SetSASLResponse: JuteRecord<SetSASLResponse> = {
 };
 
 /**
+ * The body of a create, create2 or createContainer request.
+ *
  * `CreateRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CreateRequest`).
  */
 export interface CreateRequest {
@@ -622,6 +654,8 @@ export const CreateRequest: JuteRecord<CreateRequest> = {
 };
 
 /**
+ * The body of a createTTL request.
+ *
  * `CreateTTLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CreateTTLRequest`).
  */
 export interface CreateTTLRequest {
@@ -665,6 +699,8 @@ export const CreateTTLRequest: JuteRecord<CreateTTLRequest> = {
 };
 
 /**
+ * The body of a delete request.
+ *
  * `DeleteRequest` of zookeeper.jute (`org.apache.zookeeper.proto.DeleteRequest`).
  */
 export interface DeleteRequest {
@@ -699,6 +735,8 @@ export const DeleteRequest: JuteRecord<DeleteRequest> = {
 };
 
 /**
+ * The body of a getChildren request.
+ *
  * `GetChildrenRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildrenRequest`).
  */
 export interface GetChildrenRequest {
@@ -733,6 +771,8 @@ export const GetChildrenRequest: JuteRecord<GetChildrenRequest> = {
 };
 
 /**
+ * The body of a getAllChildrenNumber request.
+ *
  * `GetAllChildrenNumberRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetAllChildrenNumberRequest`).
  */
 export interface GetAllChildrenNumberRequest {
@@ -764,6 +804,8 @@ export const GetAllChildrenNumberRequest: JuteRecord<GetAllChildrenNumberRequest
 };
 
 /**
+ * The body of a getChildren2 request (children and stat).
+ *
  * `GetChildren2Request` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildren2Request`).
  */
 export interface GetChildren2Request {
@@ -798,6 +840,8 @@ export const GetChildren2Request: JuteRecord<GetChildren2Request> = {
 };
 
 /**
+ * The body of a check op (in a multi).
+ *
  * `CheckVersionRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CheckVersionRequest`).
  */
 export interface CheckVersionRequest {
@@ -832,6 +876,8 @@ export const CheckVersionRequest: JuteRecord<CheckVersionRequest> = {
 };
 
 /**
+ * Legacy (no op code in 3.8/3.9); kept for completeness.
+ *
  * `GetMaxChildrenRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetMaxChildrenRequest`).
  */
 export interface GetMaxChildrenRequest {
@@ -863,6 +909,8 @@ export const GetMaxChildrenRequest: JuteRecord<GetMaxChildrenRequest> = {
 };
 
 /**
+ * Legacy (no op code in 3.8/3.9); kept for completeness.
+ *
  * `GetMaxChildrenResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetMaxChildrenResponse`).
  */
 export interface GetMaxChildrenResponse {
@@ -894,6 +942,8 @@ export const GetMaxChildrenResponse: JuteRecord<GetMaxChildrenResponse> = {
 };
 
 /**
+ * Legacy (no op code in 3.8/3.9); kept for completeness.
+ *
  * `SetMaxChildrenRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetMaxChildrenRequest`).
  */
 export interface SetMaxChildrenRequest {
@@ -928,6 +978,8 @@ export const SetMaxChildrenRequest: JuteRecord<SetMaxChildrenRequest> = {
 };
 
 /**
+ * The body of a sync request.
+ *
  * `SyncRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SyncRequest`).
  */
 export interface SyncRequest {
@@ -959,6 +1011,8 @@ export const SyncRequest: JuteRecord<SyncRequest> = {
 };
 
 /**
+ * The body of a sync reply.
+ *
  * `SyncResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SyncResponse`).
  */
 export interface SyncResponse {
@@ -990,6 +1044,8 @@ export const SyncResponse: JuteRecord<SyncResponse> = {
 };
 
 /**
+ * The body of a getACL request.
+ *
  * `GetACLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetACLRequest`).
  */
 export interface GetACLRequest {
@@ -1021,6 +1077,8 @@ export const GetACLRequest: JuteRecord<GetACLRequest> = {
 };
 
 /**
+ * The body of a setACL request.
+ *
  * `SetACLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetACLRequest`).
  */
 export interface SetACLRequest {
@@ -1058,6 +1116,8 @@ export const SetACLRequest: JuteRecord<SetACLRequest> = {
 };
 
 /**
+ * The body of a setACL reply.
+ *
  * `SetACLResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SetACLResponse`).
  */
 export interface SetACLResponse {
@@ -1089,6 +1149,8 @@ export const SetACLResponse: JuteRecord<SetACLResponse> = {
 };
 
 /**
+ * The body of an addWatch request (persistent watches, `AddWatchMode`).
+ *
  * `AddWatchRequest` of zookeeper.jute (`org.apache.zookeeper.proto.AddWatchRequest`).
  */
 export interface AddWatchRequest {
@@ -1123,6 +1185,8 @@ export const AddWatchRequest: JuteRecord<AddWatchRequest> = {
 };
 
 /**
+ * A watch notification (reply xid -1): event type, connection state, path.
+ *
  * `WatcherEvent` of zookeeper.jute (`org.apache.zookeeper.proto.WatcherEvent`).
  */
 export interface WatcherEvent {
@@ -1162,6 +1226,8 @@ export const WatcherEvent: JuteRecord<WatcherEvent> = {
 };
 
 /**
+ * An error code as a body: in multi results, and addWatch's reply.
+ *
  * `ErrorResponse` of zookeeper.jute (`org.apache.zookeeper.proto.ErrorResponse`).
  */
 export interface ErrorResponse {
@@ -1193,6 +1259,8 @@ export const ErrorResponse: JuteRecord<ErrorResponse> = {
 };
 
 /**
+ * The body of a create reply: the created path.
+ *
  * `CreateResponse` of zookeeper.jute (`org.apache.zookeeper.proto.CreateResponse`).
  */
 export interface CreateResponse {
@@ -1224,6 +1292,8 @@ export const CreateResponse: JuteRecord<CreateResponse> = {
 };
 
 /**
+ * The body of a create2, createTTL or createContainer reply: path and stat.
+ *
  * `Create2Response` of zookeeper.jute (`org.apache.zookeeper.proto.Create2Response`).
  */
 export interface Create2Response {
@@ -1258,6 +1328,8 @@ export const Create2Response: JuteRecord<Create2Response> = {
 };
 
 /**
+ * The body of an exists request.
+ *
  * `ExistsRequest` of zookeeper.jute (`org.apache.zookeeper.proto.ExistsRequest`).
  */
 export interface ExistsRequest {
@@ -1292,6 +1364,8 @@ export const ExistsRequest: JuteRecord<ExistsRequest> = {
 };
 
 /**
+ * The body of an exists reply.
+ *
  * `ExistsResponse` of zookeeper.jute (`org.apache.zookeeper.proto.ExistsResponse`).
  */
 export interface ExistsResponse {
@@ -1323,6 +1397,8 @@ export const ExistsResponse: JuteRecord<ExistsResponse> = {
 };
 
 /**
+ * The body of a getData reply (also of reconfig's).
+ *
  * `GetDataResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetDataResponse`).
  */
 export interface GetDataResponse {
@@ -1357,6 +1433,8 @@ export const GetDataResponse: JuteRecord<GetDataResponse> = {
 };
 
 /**
+ * The body of a getChildren reply.
+ *
  * `GetChildrenResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildrenResponse`).
  */
 export interface GetChildrenResponse {
@@ -1388,6 +1466,8 @@ export const GetChildrenResponse: JuteRecord<GetChildrenResponse> = {
 };
 
 /**
+ * The body of a getAllChildrenNumber reply.
+ *
  * `GetAllChildrenNumberResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetAllChildrenNumberResponse`).
  */
 export interface GetAllChildrenNumberResponse {
@@ -1419,6 +1499,8 @@ export const GetAllChildrenNumberResponse: JuteRecord<GetAllChildrenNumberRespon
 };
 
 /**
+ * The body of a getChildren2 reply.
+ *
  * `GetChildren2Response` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildren2Response`).
  */
 export interface GetChildren2Response {
@@ -1453,6 +1535,8 @@ export const GetChildren2Response: JuteRecord<GetChildren2Response> = {
 };
 
 /**
+ * The body of a getACL reply.
+ *
  * `GetACLResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetACLResponse`).
  */
 export interface GetACLResponse {
@@ -1487,6 +1571,8 @@ export const GetACLResponse: JuteRecord<GetACLResponse> = {
 };
 
 /**
+ * The body of a checkWatches request (`WatcherType`).
+ *
  * `CheckWatchesRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CheckWatchesRequest`).
  */
 export interface CheckWatchesRequest {
@@ -1521,6 +1607,8 @@ export const CheckWatchesRequest: JuteRecord<CheckWatchesRequest> = {
 };
 
 /**
+ * The body of a removeWatches request (`WatcherType`).
+ *
  * `RemoveWatchesRequest` of zookeeper.jute (`org.apache.zookeeper.proto.RemoveWatchesRequest`).
  */
 export interface RemoveWatchesRequest {
@@ -1555,6 +1643,8 @@ export const RemoveWatchesRequest: JuteRecord<RemoveWatchesRequest> = {
 };
 
 /**
+ * The body of a getEphemerals request.
+ *
  * `GetEphemeralsRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetEphemeralsRequest`).
  */
 export interface GetEphemeralsRequest {
@@ -1586,6 +1676,8 @@ export const GetEphemeralsRequest: JuteRecord<GetEphemeralsRequest> = {
 };
 
 /**
+ * The body of a getEphemerals reply.
+ *
  * `GetEphemeralsResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetEphemeralsResponse`).
  */
 export interface GetEphemeralsResponse {
@@ -1617,6 +1709,8 @@ export const GetEphemeralsResponse: JuteRecord<GetEphemeralsResponse> = {
 };
 
 /**
+ * The body of a whoAmI reply.
+ *
  * `WhoAmIResponse` of zookeeper.jute (`org.apache.zookeeper.proto.WhoAmIResponse`).
  */
 export interface WhoAmIResponse {

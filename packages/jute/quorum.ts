@@ -10,6 +10,8 @@ import type { JuteWriter } from "./writer.ts";
 import { Id } from "./data.ts";
 
 /**
+ * A follower's or observer's introduction to the leader (in FOLLOWERINFO/OBSERVERINFO data).
+ *
  * `LearnerInfo` of zookeeper.jute (`org.apache.zookeeper.server.quorum.LearnerInfo`).
  */
 export interface LearnerInfo {
@@ -47,6 +49,8 @@ export const LearnerInfo: JuteRecord<LearnerInfo> = {
 };
 
 /**
+ * Every message between quorum peers (`PacketType`).
+ *
  * `QuorumPacket` of zookeeper.jute (`org.apache.zookeeper.server.quorum.QuorumPacket`).
  */
 export interface QuorumPacket {
@@ -89,6 +93,8 @@ export const QuorumPacket: JuteRecord<QuorumPacket> = {
 };
 
 /**
+ * A SASL step of quorum peer authentication.
+ *
  * `QuorumAuthPacket` of zookeeper.jute (`org.apache.zookeeper.server.quorum.QuorumAuthPacket`).
  */
 export interface QuorumAuthPacket {

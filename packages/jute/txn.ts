@@ -11,6 +11,8 @@ import { ACL } from "./data.ts";
 import { readStr, writeStr } from "./_strings.ts";
 
 /**
+ * The first 16 bytes of a txn log or snapshot (`FileMagic`).
+ *
  * `FileHeader` of zookeeper.jute (`org.apache.zookeeper.server.persistence.FileHeader`).
  */
 export interface FileHeader {
@@ -48,6 +50,8 @@ export const FileHeader: JuteRecord<FileHeader> = {
 };
 
 /**
+ * The tree digest after a txn, written after it since 3.6.
+ *
  * `TxnDigest` of zookeeper.jute (`org.apache.zookeeper.txn.TxnDigest`).
  */
 export interface TxnDigest {
@@ -82,6 +86,8 @@ export const TxnDigest: JuteRecord<TxnDigest> = {
 };
 
 /**
+ * Precedes every txn: session, cxid, zxid, time and type.
+ *
  * `TxnHeader` of zookeeper.jute (`org.apache.zookeeper.txn.TxnHeader`).
  */
 export interface TxnHeader {
@@ -125,6 +131,8 @@ export const TxnHeader: JuteRecord<TxnHeader> = {
 };
 
 /**
+ * A create txn from before `parentCVersion` existed.
+ *
  * `CreateTxnV0` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTxnV0`).
  */
 export interface CreateTxnV0 {
@@ -165,6 +173,8 @@ export const CreateTxnV0: JuteRecord<CreateTxnV0> = {
 };
 
 /**
+ * The txn of a create or create2.
+ *
  * `CreateTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTxn`).
  */
 export interface CreateTxn {
@@ -208,6 +218,8 @@ export const CreateTxn: JuteRecord<CreateTxn> = {
 };
 
 /**
+ * The txn of a createTTL.
+ *
  * `CreateTTLTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTTLTxn`).
  */
 export interface CreateTTLTxn {
@@ -251,6 +263,8 @@ export const CreateTTLTxn: JuteRecord<CreateTTLTxn> = {
 };
 
 /**
+ * The txn of a createContainer.
+ *
  * `CreateContainerTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateContainerTxn`).
  */
 export interface CreateContainerTxn {
@@ -291,6 +305,8 @@ export const CreateContainerTxn: JuteRecord<CreateContainerTxn> = {
 };
 
 /**
+ * The txn of a delete or deleteContainer.
+ *
  * `DeleteTxn` of zookeeper.jute (`org.apache.zookeeper.txn.DeleteTxn`).
  */
 export interface DeleteTxn {
@@ -322,6 +338,8 @@ export const DeleteTxn: JuteRecord<DeleteTxn> = {
 };
 
 /**
+ * The txn of a setData (and of a reconfig).
+ *
  * `SetDataTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetDataTxn`).
  */
 export interface SetDataTxn {
@@ -359,6 +377,8 @@ export const SetDataTxn: JuteRecord<SetDataTxn> = {
 };
 
 /**
+ * The txn of a check op inside a multi.
+ *
  * `CheckVersionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CheckVersionTxn`).
  */
 export interface CheckVersionTxn {
@@ -393,6 +413,8 @@ export const CheckVersionTxn: JuteRecord<CheckVersionTxn> = {
 };
 
 /**
+ * The txn of a setACL.
+ *
  * `SetACLTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetACLTxn`).
  */
 export interface SetACLTxn {
@@ -430,6 +452,8 @@ export const SetACLTxn: JuteRecord<SetACLTxn> = {
 };
 
 /**
+ * Legacy; kept for completeness.
+ *
  * `SetMaxChildrenTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetMaxChildrenTxn`).
  */
 export interface SetMaxChildrenTxn {
@@ -464,6 +488,8 @@ export const SetMaxChildrenTxn: JuteRecord<SetMaxChildrenTxn> = {
 };
 
 /**
+ * The txn of a createSession: the negotiated timeout.
+ *
  * `CreateSessionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateSessionTxn`).
  */
 export interface CreateSessionTxn {
@@ -495,6 +521,8 @@ export const CreateSessionTxn: JuteRecord<CreateSessionTxn> = {
 };
 
 /**
+ * The txn of a closeSession: the session's ephemerals to delete (3.6+).
+ *
  * `CloseSessionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CloseSessionTxn`).
  */
 export interface CloseSessionTxn {
@@ -526,6 +554,8 @@ export const CloseSessionTxn: JuteRecord<CloseSessionTxn> = {
 };
 
 /**
+ * The txn of a request that failed in the prep stage: its error code.
+ *
  * `ErrorTxn` of zookeeper.jute (`org.apache.zookeeper.txn.ErrorTxn`).
  */
 export interface ErrorTxn {
@@ -557,6 +587,8 @@ export const ErrorTxn: JuteRecord<ErrorTxn> = {
 };
 
 /**
+ * One txn inside a `MultiTxn`: its type and its record's bytes (decode with `txnRecord`).
+ *
  * `Txn` of zookeeper.jute (`org.apache.zookeeper.txn.Txn`).
  */
 export interface Txn {
@@ -591,6 +623,8 @@ export const Txn: JuteRecord<Txn> = {
 };
 
 /**
+ * The txn of a multi: its txns in order.
+ *
  * `MultiTxn` of zookeeper.jute (`org.apache.zookeeper.txn.MultiTxn`).
  */
 export interface MultiTxn {

@@ -356,6 +356,43 @@ public class Scenario {
         ok("anon: whoAmI", () -> anon.whoAmI().size());
         anon.close();
 
+        // Re-attaching our session with a wrong password: the server answers
+        // that ConnectRequest with timeOut 0 and closes it (the client sees
+        // Expired), and, as Apache 3.8 closes a session's connections before
+        // it checks the password, it also closes our main connection, which
+        // reconnects.
+        int connectsBefore = connects.get();
+        CountDownLatch expired = new CountDownLatch(1);
+        ZooKeeper stale = new ZooKeeper(server, 4000, e -> {
+            if (e.getState() == Watcher.Event.KeeperState.Expired) expired.countDown();
+        }, zk.getSessionId(), new byte[16]);
+        ok("re-attach with a wrong password: Expired", () -> {
+            if (!expired.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("no Expired");
+            return "Expired";
+        });
+        stale.close();
+        waitConnected(connectsBefore + 1);
+        System.out.println("ok   main connection closed by the server and reconnected");
+
+        // Pipelining: many async requests in flight at once, answered in order.
+        ok("20 async creates and getData in flight", () -> {
+            CountDownLatch done = new CountDownLatch(40);
+            List<Integer> codes = Collections.synchronizedList(new ArrayList<>());
+            for (int i = 0; i < 20; i++) {
+                zk.create("/s/burst-", b("b" + i), open, CreateMode.PERSISTENT_SEQUENTIAL, (rc, path, ctx, name) -> {
+                    codes.add(rc);
+                    done.countDown();
+                }, null);
+                zk.getData("/s/p", false, (rc, path, ctx, data, stat) -> {
+                    codes.add(rc);
+                    done.countDown();
+                }, null);
+            }
+            if (!done.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("not all answered");
+            for (int rc : codes) if (rc != 0) throw KeeperException.create(KeeperException.Code.get(rc));
+            return codes.size() + " answers";
+        });
+
         // ping: stay idle longer than a ping interval (a third of the session timeout).
         Thread.sleep(2500);
         ok("exists / after idling", () -> zk.exists("/", false));

@@ -119,7 +119,8 @@ const javaScenario: Scenario = {
     "getData/setData, ACLs, getChildren/getChildren2, sync, ping, multi ok and failing, " +
     "multiRead, getEphemerals, getAllChildrenNumber, whoAmI, getConfig, reconfig (disabled), " +
     "addWatch persistent and recursive, removeWatches/removeAllWatches, errors, a second " +
-    "session without auth, two connection cuts (SetWatches, SetWatches2), close",
+    "session without auth, a re-attach with a wrong password (expired), 40 pipelined async " +
+    "requests, two connection cuts (SetWatches, SetWatches2), close",
   async run(proxy) {
     const classes = await Deno.makeTempDir({ prefix: "zkts-scenario-" });
     try {
