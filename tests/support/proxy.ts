@@ -184,9 +184,17 @@ export class RecordingProxy {
   #acceptLoop: Promise<void>;
   #errors: string[] = [];
 
-  private constructor(listener: Deno.TcpListener, target: ProxyTarget) {
+  #onFrame?: (frame: RecordedFrame) => void;
+  #waiters = new Set<() => void>();
+
+  private constructor(
+    listener: Deno.TcpListener,
+    target: ProxyTarget,
+    onFrame?: (frame: RecordedFrame) => void,
+  ) {
     this.#listener = listener;
     this.#target = target;
+    this.#onFrame = onFrame;
     this.#acceptLoop = this.#accept();
   }
 
@@ -194,11 +202,41 @@ export class RecordingProxy {
    * Starts a proxy on a free loopback port.
    *
    * @param target The server to forward to.
+   * @param opts `onFrame` is called with each frame as it is recorded.
    * @returns The running proxy; `close()` it in `finally`.
    */
-  static start(target: ProxyTarget): Promise<RecordingProxy> {
+  static start(
+    target: ProxyTarget,
+    opts: { onFrame?: (frame: RecordedFrame) => void } = {},
+  ): Promise<RecordingProxy> {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    return Promise.resolve(new RecordingProxy(listener, target));
+    return Promise.resolve(new RecordingProxy(listener, target, opts.onFrame));
+  }
+
+  /**
+   * Waits until the frames recorded so far satisfy `done`.
+   *
+   * @param done Looks at every frame recorded so far.
+   * @param timeoutMs How long to wait. Default 10 000.
+   * @throws Error when `done` is still false after `timeoutMs`.
+   */
+  async waitFor(
+    done: (frames: readonly RecordedFrame[]) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (!done(this.#frames)) {
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`proxy: frames not as awaited after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, Math.min(left, 100));
+        function wake() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#waiters.add(wake);
+      });
+    }
   }
 
   /** The port clients connect to. */
@@ -308,7 +346,11 @@ export class RecordingProxy {
       if (!recording) return;
       try {
         for (const payload of splitter.push(chunk)) {
-          this.#frames.push({ conn, dir, hex: toHex(payload) });
+          const frame: RecordedFrame = { conn, dir, hex: toHex(payload) };
+          this.#frames.push(frame);
+          this.#onFrame?.({ ...frame });
+          for (const wake of this.#waiters) wake();
+          this.#waiters.clear();
         }
       } catch (e) {
         this.#errors.push(`conn ${conn} ${dir}: ${(e as Error).message}`);

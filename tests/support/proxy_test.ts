@@ -67,7 +67,10 @@ async function readAtLeast(conn: Deno.Conn, n: number): Promise<number> {
 
 interopTest("proxy: records a session's frames, skips four-letter words, cuts", async () => {
   const zk = await startApache({ forceSync: false });
-  const proxy = await RecordingProxy.start({ host: zk.host, port: zk.port });
+  const seen: string[] = [];
+  const proxy = await RecordingProxy.start({ host: zk.host, port: zk.port }, {
+    onFrame: (f) => seen.push(f.dir),
+  });
   try {
     assert.equal(await fourLetter(proxy.host, proxy.port, "ruok"), "imok");
     const conn = await Deno.connect({ hostname: proxy.host, port: proxy.port });
@@ -75,6 +78,8 @@ interopTest("proxy: records a session's frames, skips four-letter words, cuts", 
       await conn.write(connectRequest());
       // ConnectResponse: 4 length + 37 payload bytes.
       assert.equal(await readAtLeast(conn, 41), 41);
+      await proxy.waitFor((frames) => frames.length === 2, 5000);
+      assert.deepEqual(seen, ["c2s", "s2c"]);
       const frames = proxy.frames();
       assert.deepEqual(frames.map((f) => [f.conn, f.dir]), [[0, "c2s"], [0, "s2c"]]);
       assert.equal(frames[0].hex.length, 90);
