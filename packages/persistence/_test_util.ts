@@ -9,7 +9,8 @@ export function fakeTxn(zxid: bigint, extra = 8): Uint8Array {
   v.setBigInt64(12, zxid);
   v.setBigInt64(20, 1_700_000_000_000n + zxid); // time
   v.setInt32(28, 5); // type: setData
-  for (let i = 32; i < b.length; i++) b[i] = Number((zxid * 31n + BigInt(i)) & 0xffn);
+  const seed = Number(zxid & 0xffffn) * 31;
+  for (let i = 32; i < b.length; i++) b[i] = (seed + i) & 0xff;
   return b;
 }
 

@@ -83,22 +83,35 @@ class DenoFile implements StorageFile {
     this.#file = file;
   }
 
+  /**
+   * The file's cursor when known: a sequential writer (the txn log) then
+   * skips the seek, one async op less per batch. Unknown (-1) after a failed op.
+   */
+  #cursor = -1;
+
   async write(data: Uint8Array, offset: number): Promise<void> {
-    await this.#file.seek(offset, Deno.SeekMode.Start);
-    await this.#writeAll(data);
+    if (offset !== this.#cursor) {
+      this.#cursor = -1;
+      await this.#file.seek(offset, Deno.SeekMode.Start);
+    }
+    await this.#writeAll(data, offset);
   }
 
   async append(data: Uint8Array): Promise<void> {
-    await this.#file.seek(0, Deno.SeekMode.End);
-    await this.#writeAll(data);
+    this.#cursor = -1;
+    const end = await this.#file.seek(0, Deno.SeekMode.End);
+    await this.#writeAll(data, end);
   }
 
-  async #writeAll(data: Uint8Array): Promise<void> {
+  async #writeAll(data: Uint8Array, offset: number): Promise<void> {
+    this.#cursor = -1;
     let done = 0;
     while (done < data.length) done += await this.#file.write(data.subarray(done));
+    this.#cursor = offset + data.length;
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
+    this.#cursor = -1;
     await this.#file.seek(offset, Deno.SeekMode.Start);
     const buf = new Uint8Array(length);
     let done = 0;
@@ -115,6 +128,7 @@ class DenoFile implements StorageFile {
   }
 
   truncate(size: number): Promise<void> {
+    this.#cursor = -1;
     return this.#file.truncate(size);
   }
 

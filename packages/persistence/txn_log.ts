@@ -340,10 +340,21 @@ export async function* readTxnLog(
 }
 
 interface Batch {
-  records: { zxid: bigint; bytes: Uint8Array }[];
+  /**
+   * The encoded records, after a 16-byte slot for a FileHeader: records are
+   * encoded (checksummed, copied) as they are appended, while the previous
+   * batch's fsync is in flight, so the fsync loop only writes.
+   */
+  buf: Uint8Array;
+  /** Bytes used in `buf`, the header slot included. */
+  length: number;
+  count: number;
+  firstZxid: bigint;
+  lastZxid: bigint;
   /** Start a new segment with this batch. */
   roll: boolean;
-  waiters: { resolve: () => void; reject: (e: Error) => void }[];
+  /** One promise for the whole batch, made when the first append asks for it. */
+  done?: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
 }
 
 interface OpenSegment {
@@ -476,7 +487,10 @@ export class TxnLog {
   append(zxid: bigint, bytes: Uint8Array): Promise<void> {
     const batch = this.#enqueue(zxid, bytes);
     if (batch instanceof Error) return Promise.reject(batch);
-    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    // Every append of a batch shares its promise: one allocation and one
+    // resolution per fsync, not per txn (1000-txn batches spend less CPU than the disk).
+    batch.done ??= Promise.withResolvers<void>();
+    return batch.done.promise;
   }
 
   /**
@@ -512,12 +526,27 @@ export class TxnLog {
     }
     this.#lastZxid = zxid;
     let batch = this.#queue.at(-1);
-    if (!batch || this.#rollNext || batch.records.length >= this.#batchTxnsMax) {
-      batch = { records: [], roll: this.#rollNext, waiters: [] };
+    if (!batch || this.#rollNext || batch.count >= this.#batchTxnsMax) {
+      batch = {
+        buf: new Uint8Array(FILE_HEADER_BYTES + 4096),
+        length: FILE_HEADER_BYTES,
+        count: 0,
+        firstZxid: zxid,
+        lastZxid: zxid,
+        roll: this.#rollNext,
+      };
       this.#rollNext = false;
       this.#queue.push(batch);
     }
-    batch.records.push({ zxid, bytes });
+    const need = batch.length + bytes.length + RECORD_OVERHEAD_BYTES;
+    if (need > batch.buf.length) {
+      const grown = new Uint8Array(Math.max(need, batch.buf.length * 2));
+      grown.set(batch.buf.subarray(0, batch.length));
+      batch.buf = grown;
+    }
+    batch.length = encodeLogRecord(batch.buf, batch.length, bytes);
+    batch.count++;
+    batch.lastZxid = zxid;
     this.#txnsSinceRoll++;
     this.#bytesSinceRoll += bytes.length + RECORD_OVERHEAD_BYTES;
     this.#kick();
@@ -565,9 +594,9 @@ export class TxnLog {
         this.#fail(e, [batch, ...this.#queue.splice(0)]);
         return;
       }
-      const upTo = batch.records[batch.records.length - 1].zxid;
+      const upTo = batch.lastZxid;
       this.#persistedZxid = upTo;
-      for (const w of batch.waiters) w.resolve();
+      batch.done?.resolve();
       this.#onPersisted?.(upTo);
     }
   }
@@ -576,7 +605,7 @@ export class TxnLog {
     const error = new TxnLogFailedError(cause);
     this.#failed = error;
     this.#logger.error(`[zkts txn log] FAILED: ${error.message}`);
-    for (const b of batches) for (const w of b.waiters) w.reject(error);
+    for (const b of batches) b.done?.reject(error);
     try {
       this.#segment?.file.close();
     } catch { /* the handle may be gone with the disk */ }
@@ -589,7 +618,7 @@ export class TxnLog {
       // The previous segment's records are all durable: batches are written one after another.
       this.#segment?.file.close();
       this.#segment = undefined;
-      const name = logFileName(batch.records[0].zxid);
+      const name = logFileName(batch.firstZxid);
       const file = await this.#storage.open(joinPath(this.#dir, name), {
         create: true,
         truncate: true,
@@ -599,16 +628,13 @@ export class TxnLog {
       this.#segment = { file, name, position: 0, allocated: FILE_HEADER_BYTES, newEntry: true };
     }
     const seg = this.#segment;
-    let bytes = 0;
-    for (const r of batch.records) bytes += r.bytes.length + RECORD_OVERHEAD_BYTES;
-    const header = seg.position === 0 ? encodeFileHeader(TXNLOG_MAGIC, this.#dbId) : undefined;
-    const out = new Uint8Array(bytes + (header?.length ?? 0));
-    let o = 0;
-    if (header) {
-      out.set(header);
-      o = header.length;
+    let out: Uint8Array;
+    if (seg.position === 0) {
+      batch.buf.set(encodeFileHeader(TXNLOG_MAGIC, this.#dbId));
+      out = batch.buf.subarray(0, batch.length);
+    } else {
+      out = batch.buf.subarray(FILE_HEADER_BYTES, batch.length);
     }
-    for (const r of batch.records) o = encodeLogRecord(out, o, r.bytes);
     const end = seg.position + out.length;
     await this.#pad(seg, end);
     await seg.file.write(out, seg.position);

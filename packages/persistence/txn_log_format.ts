@@ -86,7 +86,7 @@ export function decodeFileHeader(bytes: Uint8Array): FileHeaderFields {
  * ```
  */
 export function txnZxid(txnBytes: Uint8Array): bigint {
-  return readLong(txnBytes, ZXID_OFFSET);
+  return new DataView(txnBytes.buffer, txnBytes.byteOffset + ZXID_OFFSET, 8).getBigInt64(0);
 }
 
 /**

@@ -1,0 +1,174 @@
+// Txn log appends with fsync at batch sizes 1, 10, 100 and 1000, next to the
+// raw fdatasync rate of the same disk, in the same run:
+//   deno bench -A packages/persistence/txn_log_bench.ts
+// txns/s of a batch size = batch size / time per iteration; per fsync = the batch size.
+//
+// On a shared disk the groups' timings drift apart; for figures, the table
+// mode interleaves each batch with a raw fdatasync and compares medians:
+//   deno run -A packages/persistence/txn_log_bench.ts table
+import { DenoStorage, TxnLog } from "./mod.ts";
+import { fakeTxn } from "./_test_util.ts";
+
+const root = await Deno.makeTempDir({ prefix: "zkts-bench-" });
+const storage = new DenoStorage();
+
+// The raw rate: 113 bytes (a small txn record) written and fdatasynced, in a preallocated file.
+const raw = await Deno.open(`${root}/raw`, { read: true, write: true, create: true });
+await raw.truncate(64 * 1024 * 1024);
+await raw.syncData();
+const record = new Uint8Array(113).fill(1);
+let rawOffset = 0;
+
+Deno.bench({
+  group: "fsync",
+  name: "raw write + fdatasync (113 B)",
+  baseline: true,
+  async fn() {
+    await raw.seek(rawOffset, Deno.SeekMode.Start);
+    await raw.write(record);
+    await raw.syncData();
+    rawOffset = (rawOffset + record.length) % (60 * 1024 * 1024);
+  },
+});
+
+const logs = new Map<number, { log: TxnLog; next: bigint }>();
+const payloads = new Map<bigint, Uint8Array>();
+
+for (const batch of [1, 10, 100, 1000]) {
+  Deno.bench({
+    group: "fsync",
+    name: `TxnLog.append x${batch}, one fsync (100 B txns)`,
+    async fn(b) {
+      let state = logs.get(batch);
+      if (!state) {
+        const log = await TxnLog.open({ storage, dir: `${root}/b${batch}`, logger: console });
+        state = { log, next: 1n };
+        logs.set(batch, state);
+      }
+      const appends: Promise<void>[] = [];
+      b.start();
+      for (let i = 0; i < batch; i++) {
+        const z = state.next++;
+        let bytes = payloads.get(z % 1000n);
+        if (!bytes) payloads.set(z % 1000n, bytes = fakeTxn(z % 1000n, 68));
+        // The record must hold its zxid: patch it in place (bytes 12..20).
+        new DataView(bytes.buffer).setBigInt64(12, z);
+        appends.push(state.log.append(z, bytes.slice()));
+      }
+      await Promise.all(appends);
+      b.end();
+      if (state.log.txnsSinceRoll > 200_000) state.log.roll();
+    },
+  });
+}
+
+// Many concurrent writers: 64 clients, each appending as soon as its last txn is logged.
+Deno.bench({
+  group: "concurrent",
+  name: "64 writers x 50 txns each, group commit",
+  async fn(b) {
+    const log = await TxnLog.open({ storage, dir: `${root}/c${crypto.randomUUID()}` });
+    let next = 1n;
+    b.start();
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      for (let i = 0; i < 50; i++) {
+        const z = next++;
+        await log.append(z, fakeTxn(z, 68));
+      }
+    }));
+    b.end();
+    await log.close();
+  },
+});
+
+async function rawSync(bytes: Uint8Array): Promise<number> {
+  const t = performance.now();
+  if (rawOffset + bytes.length > 60 * 1024 * 1024) rawOffset = 0;
+  await raw.seek(rawOffset, Deno.SeekMode.Start);
+  await raw.write(bytes);
+  await raw.syncData();
+  rawOffset += bytes.length;
+  return performance.now() - t;
+}
+
+async function table(rounds: number): Promise<void> {
+  const median = (a: number[]) => a.slice().sort((x, y) => x - y)[a.length >> 1];
+  console.log(
+    "| batch | raw fdatasync/s (113 B) | raw fdatasync/s (batch bytes) | txns/s | fsyncs/s | " +
+      "÷ (batch × raw 113 B) | ÷ (batch × raw batch bytes) |",
+  );
+  console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const batch of [1, 10, 100, 1000]) {
+    const log = await TxnLog.open({ storage, dir: `${root}/t${batch}` });
+    let next = 1n;
+    const rawMs: number[] = [], rawSameMs: number[] = [], logMs: number[] = [];
+    const same = new Uint8Array(113 * batch).fill(1);
+    for (let r = 0; r < rounds; r++) {
+      rawMs.push(await rawSync(record));
+      rawSameMs.push(await rawSync(same));
+      const appends: Promise<void>[] = [];
+      const txns = Array.from({ length: batch }, (_, i) => fakeTxn(next + BigInt(i), 68));
+      const t = performance.now();
+      for (let i = 0; i < batch; i++) appends.push(log.append(next++, txns[i]));
+      await Promise.all(appends);
+      logMs.push(performance.now() - t);
+    }
+    await log.close();
+    const rawRate = 1000 / median(rawMs);
+    const rawSameRate = 1000 / median(rawSameMs);
+    const txnRate = (batch * 1000) / median(logMs);
+    console.log(
+      `| ${batch} | ${rawRate.toFixed(0)} | ${rawSameRate.toFixed(0)} | ${txnRate.toFixed(0)} | ` +
+        `${(txnRate / batch).toFixed(0)} | ${(txnRate / (batch * rawRate)).toFixed(2)} | ` +
+        `${(txnRate / (batch * rawSameRate)).toFixed(2)} |`,
+    );
+  }
+  // Many concurrent writers: batches form by themselves while an fsync is in flight.
+  for (const writers of [16, 256]) {
+    // The raw rate as a mean over half a second, as the throughput below is a mean too.
+    let rawCount = 0;
+    const rawStart = performance.now();
+    while (performance.now() - rawStart < 500) {
+      await raw.seek(rawOffset, Deno.SeekMode.Start);
+      await raw.write(record);
+      await raw.syncData();
+      rawOffset = (rawOffset + record.length) % (60 * 1024 * 1024);
+      rawCount++;
+    }
+    const rawRate = rawCount * 1000 / (performance.now() - rawStart);
+    let batches = 0;
+    const log = await TxnLog.open({
+      storage,
+      dir: `${root}/w${writers}`,
+      onPersisted: () => batches++,
+    });
+    let next = 1n;
+    const t = performance.now();
+    await Promise.all(Array.from({ length: writers }, async () => {
+      for (let i = 0; i < 4000 / writers * 5; i++) {
+        const z = next++;
+        await log.append(z, fakeTxn(z, 68));
+      }
+    }));
+    const ms = performance.now() - t;
+    await log.close();
+    const txns = Number(next - 1n);
+    const perFsync = txns / batches;
+    console.log(
+      `${writers} concurrent writers: ${(txns * 1000 / ms).toFixed(0)} txns/s, ` +
+        `${perFsync.toFixed(1)} txns per fsync, ${(batches * 1000 / ms).toFixed(0)} fsyncs/s; ` +
+        `raw ${rawRate.toFixed(0)} fdatasync/s (mean); txns/s ÷ (per fsync × raw) = ` +
+        `${((txns * 1000 / ms) / (perFsync * rawRate)).toFixed(2)}`,
+    );
+  }
+}
+
+if (import.meta.main && Deno.args[0] === "table") {
+  await table(Number(Deno.args[1] ?? 300));
+}
+
+globalThis.addEventListener("unload", () => {
+  raw.close();
+  for (const { log } of logs.values()) log.close();
+  Deno.removeSync(root, { recursive: true });
+});
