@@ -232,7 +232,9 @@ export class DataTree<W = unknown> {
     this.#s.addChild(proc, "quota");
     const config = this.#s.addChild(proc, "config");
     // ZOOKEEPER-2014: the config node is readable by anyone, writable by nobody by default.
+    // Apache sets it with DataTree.setACL(path, READ_ACL_UNSAFE, -1): aversion becomes -1.
     this.#s.acl[config] = this.#acls.convertAcls(READ_ACL_UNSAFE);
+    this.#s.aversion[config] = -1;
   }
 
   /** Whether TTL nodes are enabled (zookeeper.extendedTypesEnabled). */

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { NIL, NodeStore } from "./_store.ts";
+
+/** A seeded xorshift, so a failure replays. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x100000000;
+  };
+}
+
+Deno.test("NodeStore: random adds, removes, lookups and data writes agree with a Map model", () => {
+  for (const seed of [1, 2, 3]) {
+    const r = rng(seed);
+    const s = new NodeStore();
+    const root = s.addRoot();
+    const model = new Map<string, { id: number; data: Uint8Array | null }>();
+    const paths: string[] = [];
+    for (let step = 0; step < 30_000; step++) {
+      const x = r();
+      if (x < 0.5 || paths.length === 0) {
+        const parentPath = paths.length > 0 && r() < 0.5
+          ? paths[Math.floor(r() * paths.length)]
+          : "";
+        const parent = parentPath === "" ? root : model.get(parentPath)!.id;
+        const name = `n${Math.floor(r() * 5000)}\u00e9`;
+        const path = `${parentPath}/${name}`;
+        if (model.has(path)) {
+          assert.equal(
+            s.child(parent, name),
+            model.get(path)!.id,
+            `seed=${seed} step=${step} existing child`,
+          );
+          continue;
+        }
+        const id = s.addChild(parent, name);
+        const data = r() < 0.5 ? new Uint8Array(Math.floor(r() * 300)).fill(step & 0xff) : null;
+        s.setData(id, data);
+        model.set(path, { id, data });
+        paths.push(path);
+      } else if (x < 0.8) {
+        const i = Math.floor(r() * paths.length);
+        const path = paths[i];
+        const id = model.get(path)!.id;
+        if (s.firstChild[id] !== NIL) continue;
+        s.remove(id);
+        model.delete(path);
+        paths[i] = paths[paths.length - 1];
+        paths.pop();
+      } else {
+        const path = paths[Math.floor(r() * paths.length)];
+        const e = model.get(path)!;
+        e.data = new Uint8Array(Math.floor(r() * 2000)).fill(step & 0xff);
+        s.setData(e.id, e.data);
+      }
+    }
+    assert.equal(s.count, model.size + 1, `seed=${seed} count`);
+    for (const [path, e] of model) {
+      assert.equal(s.lookup(root, path), e.id, `seed=${seed} lookup ${path}`);
+      assert.equal(s.path(e.id), path);
+      assert.deepEqual(
+        s.data(e.id),
+        e.data === null ? null : e.data,
+        `seed=${seed} data of ${path}`,
+      );
+    }
+    assert.equal(s.lookup(root, "/missing"), NIL);
+  }
+});
+
+Deno.test("NodeStore: children keep creation order across removals", () => {
+  const s = new NodeStore();
+  const root = s.addRoot();
+  const ids = ["a", "b", "c", "d"].map((n) => s.addChild(root, n));
+  s.remove(ids[0]);
+  s.remove(ids[2]);
+  s.addChild(root, "e");
+  const names: string[] = [];
+  for (let c = s.firstChild[root]; c !== NIL; c = s.nextSibling[c]) names.push(s.name(c));
+  assert.deepEqual(names, ["b", "d", "e"]);
+  assert.equal(s.numChildren[root], 3);
+});
