@@ -304,8 +304,13 @@ export function parseSnapshot(
     acls: new Map(),
     nodes: [],
   };
+  // The running checksum: each seal covers every byte before it, so continue from the last one.
+  let checkedTo = 0;
+  let checksum = 1;
   const checkSeal = (what: string) => {
-    const expected = adler32(bytes.subarray(0, r.offset));
+    checksum = adler32(bytes.subarray(checkedTo, r.offset), checksum);
+    checkedTo = r.offset;
+    const expected = checksum;
     const stored = r.readLong();
     r.readString();
     if (stored !== BigInt(expected)) {
