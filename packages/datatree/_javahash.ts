@@ -20,6 +20,22 @@ function bucket(s: string, cap: number): number {
   return (h ^ (h >>> 16)) & (cap - 1);
 }
 
+/**
+ * Orders `items` (given in insertion order) as a java.util.HashSet<String> of
+ * capacity `cap` iterates them: by bucket, then by insertion.
+ */
+export function javaHashOrder(items: string[], cap: number): string[] {
+  if (items.length < 2) return items;
+  const buckets = new Int32Array(items.length);
+  const idx = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    buckets[i] = bucket(items[i], cap);
+    idx[i] = i;
+  }
+  idx.sort((a, b) => buckets[a] - buckets[b] || a - b);
+  return idx.map((i) => items[i]);
+}
+
 /** HashMap.tableSizeFor. */
 function tableSizeFor(n: number): number {
   let c = 1;

@@ -114,6 +114,12 @@ export class NodeStore {
   nameOff = new Float64Array(0);
   nameLen = new Int32Array(0);
   nameHash = new Int32Array(0);
+  /**
+   * log2 of the capacity Apache's children HashSet would have (starts at 8,
+   * doubles past 3/4 full, never shrinks): its iteration order is the order
+   * clients see children in.
+   */
+  childCap = new Uint8Array(0);
 
   #names = new ByteArena(INITIAL_ARENA_BYTES);
   #datas = new ByteArena(INITIAL_ARENA_BYTES);
@@ -131,7 +137,7 @@ export class NodeStore {
   }
 
   #grow(cap: number): void {
-    const grow = <T extends BigInt64Array | Int32Array | Float64Array>(a: T): T => {
+    const grow = <T extends BigInt64Array | Int32Array | Float64Array | Uint8Array>(a: T): T => {
       const n = new (a.constructor as { new (n: number): T })(cap);
       n.set(a as never);
       return n;
@@ -156,12 +162,13 @@ export class NodeStore {
     this.nameOff = grow(this.nameOff);
     this.nameLen = grow(this.nameLen);
     this.nameHash = grow(this.nameHash);
+    this.childCap = grow(this.childCap);
     this.capacity = cap;
   }
 
   /** Bytes held by columns, arenas and the hash table (for the memory figures). */
   get bytesAllocated(): number {
-    return this.capacity * (6 * 8 + 11 * 4 + 2 * 8) + this.#table.length * 4 +
+    return this.capacity * (6 * 8 + 11 * 4 + 2 * 8 + 1) + this.#table.length * 4 +
       this.#names.buf.length + this.#datas.buf.length;
   }
 
@@ -412,6 +419,7 @@ export class NodeStore {
     this.nextSibling[id] = NIL;
     this.prevSibling[id] = id;
     this.numChildren[id] = 0;
+    this.childCap[id] = 3;
     this.czxid[id] = 0n;
     this.mzxid[id] = 0n;
     this.pzxid[id] = 0n;
@@ -434,7 +442,8 @@ export class NodeStore {
         this.prevSibling[id] = last;
         this.prevSibling[first] = id;
       }
-      this.numChildren[parent]++;
+      const n = ++this.numChildren[parent];
+      if (n > (1 << this.childCap[parent]) * 0.75) this.childCap[parent]++;
       this.#insertSlot(id);
     }
     this.count++;

@@ -56,24 +56,24 @@ function sample(): DataTree {
   return t;
 }
 
-Deno.test("nodes(): pre-order from the root (written as ''), parents before children", () => {
+Deno.test("nodes(): pre-order from the root (written as ''), children in Apache's HashSet order", () => {
   const paths = [...sample().nodes()].map((n) => n.path);
   assert.deepEqual(paths, [
     "",
-    "/zookeeper",
-    "/zookeeper/quota",
-    "/zookeeper/quota/q",
-    "/zookeeper/quota/q/zookeeper_limits",
-    "/zookeeper/quota/q/zookeeper_stats",
-    "/zookeeper/config",
     "/a",
     "/a/b",
     "/a/b/c",
     "/a/d",
-    "/e",
-    "/t",
     "/q",
     "/q/x",
+    "/zookeeper",
+    "/zookeeper/config",
+    "/zookeeper/quota",
+    "/zookeeper/quota/q",
+    "/zookeeper/quota/q/zookeeper_limits",
+    "/zookeeper/quota/q/zookeeper_stats",
+    "/t",
+    "/e",
   ]);
 });
 

@@ -20,7 +20,7 @@ import {
   StatsTrack,
 } from "./quota.ts";
 import { WatcherMode, WatchManager } from "./watches.ts";
-import { JavaHashSet } from "./_javahash.ts";
+import { javaHashOrder, JavaHashSet } from "./_javahash.ts";
 import type {
   ACL,
   ACLCacheEntry,
@@ -415,20 +415,28 @@ export class DataTree<W = unknown> {
   }
 
   /**
-   * getChildren / getChildren2: child names (creation order) and the stat;
-   * with a watcher, a one-shot child watch.
+   * getChildren / getChildren2: child names, in the order Apache's server
+   * lists them (its children HashSet's), and the stat; with a watcher, a
+   * one-shot child watch.
    *
    * @throws {KeeperError} NoNode (-101).
    */
   getChildren(path: string, watcher?: W): { children: string[]; stat: Stat } {
     const id = this.#id(path);
     if (id === NIL) throw new KeeperError(Err.NoNode, { op: "getChildren", path });
-    const s = this.#s;
-    const children: string[] = new Array(s.numChildren[id]);
-    let i = 0;
-    for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) children[i++] = s.name(c);
+    const children = this.#childNames(id);
     if (watcher !== undefined) this.#childWatches.addWatch(path, watcher);
     return { children, stat: this.#stat(id) };
+  }
+
+  /** Child names in the iteration order of Apache's children HashSet (see `_javahash.ts`). */
+  #childNames(id: number): string[] {
+    const s = this.#s;
+    const n = s.numChildren[id];
+    const names: string[] = new Array(n);
+    let i = 0;
+    for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) names[i++] = s.name(c);
+    return javaHashOrder(names, 1 << s.childCap[id]);
   }
 
   /**
@@ -1175,7 +1183,7 @@ export class DataTree<W = unknown> {
 
   /**
    * Every znode in the order DataTree.serializeNode streams them: pre-order
-   * from the root (written as ""), children in creation order.
+   * from the root (written as ""), children in Apache's HashSet order.
    */
   *nodes(): Generator<SnapshotNode> {
     const s = this.#s;
@@ -1186,10 +1194,9 @@ export class DataTree<W = unknown> {
         path,
         node: { data: s.data(id), acl: BigInt(s.acl[id]), stat: this.#statPersisted(id) },
       };
-      const kids: number[] = [];
-      for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) kids.push(c);
+      const kids = this.#childNames(id);
       for (let i = kids.length - 1; i >= 0; i--) {
-        stack.push([kids[i], path + "/" + s.name(kids[i])]);
+        stack.push([s.child(id, kids[i]), path + "/" + kids[i]]);
       }
     }
   }

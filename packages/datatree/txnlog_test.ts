@@ -5,7 +5,18 @@
  * final state the scenario's transcript shows.
  */
 import assert from "node:assert/strict";
-import { decode, ErrorCode, OpCode, TxnEntry } from "@zkts/jute";
+import {
+  ACLCache,
+  DataNode,
+  decode,
+  ErrorCode,
+  FileHeader,
+  JuteReader,
+  OpCode,
+  SnapshotNode,
+  SnapshotSessions,
+  TxnEntry,
+} from "@zkts/jute";
 import { DataTree } from "./mod.ts";
 
 function readLog(bytes: Uint8Array): TxnEntry[] {
@@ -65,4 +76,46 @@ Deno.test("txn log replay: stats of the /china transcript", () => {
   const last = entries[entries.length - 1];
   assert.equal(last.header.type, OpCode.error);
   assert.deepEqual(last.txn, { err: ErrorCode.QuotaExceeded });
+});
+
+function readSnapshot(bytes: Uint8Array) {
+  const r = new JuteReader(bytes, 0, bytes.length);
+  FileHeader.read(r);
+  SnapshotSessions.read(r);
+  const acls = ACLCache.read(r);
+  const nodes: SnapshotNode[] = [];
+  for (let path = r.readString(); path !== "/"; path = r.readString()) {
+    nodes.push({ path, node: DataNode.read(r) });
+  }
+  return { acls, nodes };
+}
+
+Deno.test("txn log replay: the tree streams as Apache's snapshot of it, node for node, in its order", () => {
+  const tree = new DataTree({ extendedTypesEnabled: true });
+  for (const e of entries) tree.processTxn(e.header, e.txn);
+  const dir = new URL("./testdata/disk/", import.meta.url);
+  const name =
+    [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      n.startsWith("snapshot.") && n !== "snapshot.0"
+    )[0];
+  const snap = readSnapshot(Deno.readFileSync(new URL(name, dir)));
+  const mine = [...tree.nodes()];
+  assert.deepEqual(
+    mine.map((n) => n.path),
+    snap.nodes.map((n) => n.path),
+    "pre-order with HashSet child order",
+  );
+  const aclOf = (acls: { id: bigint; acls: unknown }[], ref: bigint) =>
+    ref === -1n ? "open" : acls.find((e) => e.id === ref)!.acls;
+  const myAcls = tree.aclEntries();
+  for (let i = 0; i < mine.length; i++) {
+    const [a, b] = [mine[i], snap.nodes[i]];
+    assert.deepEqual(a.node.stat, b.node.stat, `stat of ${a.path}`);
+    assert.deepEqual(a.node.data, b.node.data, `data of ${a.path}`);
+    assert.deepEqual(aclOf(myAcls, a.node.acl), aclOf(snap.acls, b.node.acl), `acl of ${a.path}`);
+  }
+  const loaded = new DataTree({ extendedTypesEnabled: true });
+  loaded.load(snap.acls, snap.nodes);
+  assert.equal(loaded.digest, tree.digest);
+  assert.deepEqual(loaded.getChildren("/").children, tree.getChildren("/").children);
 });

@@ -2,7 +2,8 @@
  * Records the txn-log golden files of packages/datatree: starts the reference
  * Apache ZooKeeper 3.8 (extended types on, quotas enforced), runs
  * scenario.py against it with kazoo, stops it and copies its dataDir's
- * `version-2` files into testdata/disk/.
+ * `version-2` files into testdata/disk/. It restarts the server once so the
+ * last snapshot holds the scenario's whole tree.
  *
  *   deno run -A packages/datatree/testdata/record_txnlog.ts
  *
@@ -26,6 +27,9 @@ try {
   }).output();
   console.log(new TextDecoder().decode(out.stdout));
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  // A restart replays the log and takes a snapshot of the whole tree.
+  await zk.kill();
+  await zk.restart();
 } finally {
   await zk.kill();
   const src = zk.dataDir + "/version-2/";
