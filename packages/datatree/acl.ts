@@ -52,6 +52,8 @@ export class AclCache {
   #byKey = new Map<string, number>();
   #refs = new Map<number, number>();
   #index = 0;
+  /** The table capacity of Apache's longKeyMap (a HashMap: 16, doubling past 3/4, kept by clear()). */
+  #cap = 16;
 
   /** Interns `acls` and counts one more use; null is OPEN_UNSAFE_ACL_ID. */
   convertAcls(acls: readonly ACL[] | null): number {
@@ -114,9 +116,28 @@ export class AclCache {
     return this.#byKey.size;
   }
 
-  /** Every (reference, list), as a snapshot stores them. */
+  #grew(): void {
+    if (this.#byRef.size > this.#cap * 0.75) this.#cap *= 2;
+  }
+
+  /**
+   * Every (reference, list) in the order ReferenceCountedACLCache.serialize
+   * writes them: it iterates a copy of its HashMap<Long, List<ACL>>.
+   */
   entries(): [number, ACL[]][] {
-    return [...this.#byRef.entries()];
+    const all = [...this.#byRef.entries()];
+    const bucket = (ref: number, cap: number) => {
+      const h = ref | 0; // Long.hashCode of a value below 2^31
+      return (h ^ (h >>> 16)) & (cap - 1);
+    };
+    const inOrder = (xs: [number, ACL[]][], cap: number) =>
+      xs.map((e, i) => ({ e, i, b: bucket(e[0], cap) })).sort((a, b) => a.b - b.b || a.i - b.i).map(
+        (x) => x.e,
+      );
+    const own = inOrder(all, this.#cap);
+    let copyCap = 1;
+    while (copyCap < Math.floor(Math.fround(own.length / 0.75) + 1)) copyCap *= 2;
+    return own.length === 0 ? own : inOrder(own, copyCap);
   }
 
   /** Replaces the table with a snapshot's (use counts start at 0). */
@@ -131,6 +152,7 @@ export class AclCache {
       this.#byRef.set(ref, acls);
       this.#byKey.set(aclKey(acls), ref);
       this.#refs.set(ref, 0);
+      this.#grew();
     }
   }
 }

@@ -119,3 +119,15 @@ Deno.test("txn log replay: the tree streams as Apache's snapshot of it, node for
   assert.equal(loaded.digest, tree.digest);
   assert.deepEqual(loaded.getChildren("/").children, tree.getChildren("/").children);
 });
+
+Deno.test("txn log replay: the ACL table lists as Apache's snapshot does", () => {
+  const tree = new DataTree({ extendedTypesEnabled: true });
+  for (const e of entries) tree.processTxn(e.header, e.txn);
+  const dir = new URL("./testdata/disk/", import.meta.url);
+  const name =
+    [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      n.startsWith("snapshot.") && n !== "snapshot.0"
+    )[0];
+  const snap = readSnapshot(Deno.readFileSync(new URL(name, dir)));
+  assert.deepEqual(tree.aclEntries(), snap.acls);
+});
