@@ -39,3 +39,4 @@ export * from "./roll.ts";
 export * from "./txn_log_format.ts";
 export * from "./txn_log.ts";
 export * from "./snapshot.ts";
+export * from "./purge.ts";
