@@ -21,19 +21,25 @@ function bucket(s: string, cap: number): number {
 }
 
 /**
- * Orders `items` (given in insertion order) as a java.util.HashSet<String> of
- * capacity `cap` iterates them: by bucket, then by insertion.
+ * Orders ids (given in insertion order, with their Java string hashes) as a
+ * java.util.HashSet of capacity `cap` iterates them: a stable counting sort
+ * by bucket, O(n + cap).
  */
-export function javaHashOrder(items: string[], cap: number): string[] {
-  if (items.length < 2) return items;
-  const buckets = new Int32Array(items.length);
-  const idx = new Array<number>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    buckets[i] = bucket(items[i], cap);
-    idx[i] = i;
+export function javaHashOrderIds(ids: Int32Array, hashes: Int32Array, cap: number): Int32Array {
+  const n = ids.length;
+  if (n < 2) return ids;
+  const buckets = new Int32Array(n);
+  const counts = new Int32Array(cap + 1);
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i];
+    const b = (h ^ (h >>> 16)) & (cap - 1);
+    buckets[i] = b;
+    counts[b + 1]++;
   }
-  idx.sort((a, b) => buckets[a] - buckets[b] || a - b);
-  return idx.map((i) => items[i]);
+  for (let b = 0; b < cap; b++) counts[b + 1] += counts[b];
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[counts[buckets[i]]++] = ids[i];
+  return out;
 }
 
 /** HashMap.tableSizeFor. */

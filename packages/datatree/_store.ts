@@ -236,21 +236,33 @@ export class NodeStore {
     const len = this.nameLen[id];
     const off = this.nameOff[id];
     const b = this.#names.buf;
-    if (len < 64) {
-      let ascii = true;
-      for (let i = 0; i < len; i++) {
-        if (b[off + i] >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) {
-        let s = "";
-        for (let i = 0; i < len; i++) s += String.fromCharCode(b[off + i]);
-        return s;
+    if (len <= 64) {
+      let ascii = 0;
+      for (let i = 0; i < len; i++) ascii |= b[off + i];
+      if (ascii < 0x80) {
+        return String.fromCharCode.apply(null, b.subarray(off, off + len) as unknown as number[]);
       }
     }
     return utf8d.decode(b.subarray(off, off + len));
+  }
+
+  /** java.lang.String.hashCode of the name of `id` (from the bytes when ASCII). */
+  nameJavaHash(id: number): number {
+    const len = this.nameLen[id];
+    const off = this.nameOff[id];
+    const b = this.#names.buf;
+    let h = 0;
+    for (let i = 0; i < len; i++) {
+      const c = b[off + i];
+      if (c >= 0x80) {
+        const s = this.name(id);
+        h = 0;
+        for (let k = 0; k < s.length; k++) h = (Math.imul(h, 31) + s.charCodeAt(k)) | 0;
+        return h;
+      }
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    return h;
   }
 
   /** The name bytes of `id` (a borrowed view: valid until the next store change). */

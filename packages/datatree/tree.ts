@@ -20,7 +20,7 @@ import {
   StatsTrack,
 } from "./quota.ts";
 import { WatcherMode, WatchManager } from "./watches.ts";
-import { javaHashOrder, JavaHashSet } from "./_javahash.ts";
+import { javaHashOrderIds, JavaHashSet } from "./_javahash.ts";
 import type {
   ACL,
   ACLCacheEntry,
@@ -405,6 +405,21 @@ export class DataTree<W = unknown> {
   }
 
   /**
+   * getData without copying: `data` is a borrowed, read-only view of the
+   * tree's storage. It stays valid and unchanged (the arena only appends and
+   * compacts into a new buffer) but keeps that buffer alive: serialize it
+   * and drop it; never write into it.
+   *
+   * @throws {KeeperError} NoNode (-101).
+   */
+  getDataBorrowed(path: string, watcher?: W): { data: Uint8Array | null; stat: Stat } {
+    const id = this.#id(path);
+    if (id === NIL) throw new KeeperError(Err.NoNode, { op: "getData", path });
+    if (watcher !== undefined) this.#dataWatches.addWatch(path, watcher);
+    return { data: this.#s.dataView(id), stat: this.#stat(id) };
+  }
+
+  /**
    * exists (DataTree.statNode): the stat or null; the watch is set even when
    * the node is absent, so it fires NodeCreated.
    */
@@ -429,14 +444,25 @@ export class DataTree<W = unknown> {
     return { children, stat: this.#stat(id) };
   }
 
-  /** Child names in the iteration order of Apache's children HashSet (see `_javahash.ts`). */
-  #childNames(id: number): string[] {
+  /** Child ids in the iteration order of Apache's children HashSet (see `_javahash.ts`). */
+  #childIds(id: number): Int32Array {
     const s = this.#s;
     const n = s.numChildren[id];
-    const names: string[] = new Array(n);
+    const ids = new Int32Array(n);
+    const hashes = new Int32Array(n);
     let i = 0;
-    for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c]) names[i++] = s.name(c);
-    return javaHashOrder(names, 1 << s.childCap[id]);
+    for (let c = s.firstChild[id]; c !== NIL; c = s.nextSibling[c], i++) {
+      ids[i] = c;
+      hashes[i] = s.nameJavaHash(c);
+    }
+    return javaHashOrderIds(ids, hashes, 1 << s.childCap[id]);
+  }
+
+  #childNames(id: number): string[] {
+    const ids = this.#childIds(id);
+    const names = new Array<string>(ids.length);
+    for (let i = 0; i < ids.length; i++) names[i] = this.#s.name(ids[i]);
+    return names;
   }
 
   /**
@@ -1194,9 +1220,9 @@ export class DataTree<W = unknown> {
         path,
         node: { data: s.data(id), acl: BigInt(s.acl[id]), stat: this.#statPersisted(id) },
       };
-      const kids = this.#childNames(id);
+      const kids = this.#childIds(id);
       for (let i = kids.length - 1; i >= 0; i--) {
-        stack.push([s.child(id, kids[i]), path + "/" + kids[i]]);
+        stack.push([kids[i], path + "/" + s.name(kids[i])]);
       }
     }
   }
