@@ -36,6 +36,8 @@ class ByteArena {
     this.buf = new Uint8Array(bytes);
   }
   alloc(len: number): number {
+    // Offsets are kept in Uint32 columns: 4 GiB per arena (live data plus not yet compacted garbage).
+    assert(this.top + len <= 0xffffffff, "byte arena within 4 GiB");
     if (this.top + len > this.buf.length) {
       let cap = this.buf.length;
       while (this.top + len > cap) cap = Math.ceil(cap * 1.5);
@@ -109,11 +111,10 @@ export class NodeStore {
   nextSibling = new Int32Array(0);
   numChildren = new Int32Array(0);
   acl = new Int32Array(0);
-  dataOff = new Float64Array(0);
+  dataOff = new Uint32Array(0);
   dataLen = new Int32Array(0);
-  nameOff = new Float64Array(0);
+  nameOff = new Uint32Array(0);
   nameLen = new Int32Array(0);
-  nameHash = new Int32Array(0);
   /**
    * log2 of the capacity Apache's children HashSet would have (starts at 8,
    * doubles past 3/4 full, never shrinks): its iteration order is the order
@@ -137,7 +138,7 @@ export class NodeStore {
   }
 
   #grow(cap: number): void {
-    const grow = <T extends BigInt64Array | Int32Array | Float64Array | Uint8Array>(a: T): T => {
+    const grow = <T extends BigInt64Array | Int32Array | Uint32Array | Uint8Array>(a: T): T => {
       const n = new (a.constructor as { new (n: number): T })(cap);
       n.set(a as never);
       return n;
@@ -161,14 +162,13 @@ export class NodeStore {
     this.dataLen = grow(this.dataLen);
     this.nameOff = grow(this.nameOff);
     this.nameLen = grow(this.nameLen);
-    this.nameHash = grow(this.nameHash);
     this.childCap = grow(this.childCap);
     this.capacity = cap;
   }
 
   /** Bytes held by columns, arenas and the hash table (for the memory figures). */
   get bytesAllocated(): number {
-    return this.capacity * (6 * 8 + 11 * 4 + 2 * 8 + 1) + this.#table.length * 4 +
+    return this.capacity * (6 * 8 + 12 * 4 + 1) + this.#table.length * 4 +
       this.#names.buf.length + this.#datas.buf.length;
   }
 
@@ -195,7 +195,7 @@ export class NodeStore {
     for (;;) {
       const id = table[i];
       if (id === NIL) return NIL;
-      if (this.nameHash[id] === h && this.parent[id] === parent && this.nameLen[id] === len) {
+      if (this.parent[id] === parent && this.nameLen[id] === len) {
         const off = this.nameOff[id];
         let k = 0;
         while (k < len && names[off + k] === b[s + k]) k++;
@@ -281,9 +281,14 @@ export class NodeStore {
     return s;
   }
 
-  #insertSlot(id: number): void {
+  /** The table hash of a stored node: its parent id and name bytes. */
+  #hashOf(id: number): number {
+    const off = this.nameOff[id];
+    return hashBytes(this.parent[id], this.#names.buf, off, off + this.nameLen[id]);
+  }
+
+  #insertSlot(id: number, h: number): void {
     if ((this.count + 1) * 10 > this.#table.length * 7) this.#rehash(this.#table.length * 2);
-    const h = this.nameHash[id];
     let i = h & this.#mask;
     while (this.#table[i] !== NIL) i = (i + 1) & this.#mask;
     this.#table[i] = id;
@@ -296,7 +301,7 @@ export class NodeStore {
     for (let j = 0; j < old.length; j++) {
       const id = old[j];
       if (id === NIL) continue;
-      let i = this.nameHash[id] & this.#mask;
+      let i = this.#hashOf(id) & this.#mask;
       while (this.#table[i] !== NIL) i = (i + 1) & this.#mask;
       this.#table[i] = id;
     }
@@ -306,7 +311,7 @@ export class NodeStore {
   #removeSlot(id: number): void {
     const table = this.#table;
     const mask = this.#mask;
-    let i = this.nameHash[id] & mask;
+    let i = this.#hashOf(id) & mask;
     while (table[i] !== id) {
       assert(table[i] !== NIL, "node is in the hash table");
       i = (i + 1) & mask;
@@ -316,7 +321,7 @@ export class NodeStore {
       j = (j + 1) & mask;
       const other = table[j];
       if (other === NIL) break;
-      const k = this.nameHash[other] & mask;
+      const k = this.#hashOf(other) & mask;
       // Move `other` into the hole at i unless its home k lies cyclically in (i, j].
       if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
       table[i] = other;
@@ -408,7 +413,7 @@ export class NodeStore {
     if (id !== NIL) {
       this.#freeHead = this.nextSibling[id];
     } else {
-      if (this.top === this.capacity) this.#grow(Math.ceil(this.capacity * 1.5));
+      if (this.top === this.capacity) this.#grow(Math.ceil(this.capacity * 1.25));
       id = this.top++;
     }
     return id;
@@ -425,7 +430,6 @@ export class NodeStore {
     this.#names.buf.set(b.subarray(s, e), off);
     this.nameOff[id] = off;
     this.nameLen[id] = len;
-    this.nameHash[id] = hashBytes(parent, b, s, e);
     this.parent[id] = parent;
     this.firstChild[id] = NIL;
     this.nextSibling[id] = NIL;
@@ -456,7 +460,7 @@ export class NodeStore {
       }
       const n = ++this.numChildren[parent];
       if (n > (1 << this.childCap[parent]) * 0.75) this.childCap[parent]++;
-      this.#insertSlot(id);
+      this.#insertSlot(id, hashBytes(parent, b, s, e));
     }
     this.count++;
     return id;
