@@ -27,7 +27,17 @@ export interface SimFaults {
   syncErrorRate?: number;
 }
 
-/** The I/O error a {@linkcode SimStorage} injects. */
+/** The I/O error a {@linkcode SimStorage} injects. *
+ * @example An injected fsync error
+ * ```ts
+ * import { SimIoError, SimStorage } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const disk = new SimStorage({ seed: 1 });
+ * const f = await disk.open("/a", { create: true });
+ * disk.failNext("sync");
+ * await assert.rejects(f.sync(), SimIoError);
+ * ```
+ */
 export class SimIoError extends Error {
   constructor(op: string, path: string) {
     super(`simulated I/O error: ${op} ${path}`);

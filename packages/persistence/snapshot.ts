@@ -89,7 +89,14 @@ export interface WriteSnapshotOptions {
   fsync?: boolean;
 }
 
-/** The snapshot could not be read or does not check. */
+/** The snapshot could not be read or does not check. *
+ * @example
+ * ```ts
+ * import { parseSnapshot, SnapshotError } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * assert.throws(() => parseSnapshot(new Uint8Array(20), "snapshot.1"), SnapshotError);
+ * ```
+ */
 export class SnapshotError extends Error {
   constructor(readonly file: string, reason: string) {
     super(`snapshot ${file}: ${reason}`);
@@ -280,6 +287,17 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
  * @param file the name used in errors (and for the zxid)
  * @param onNode when given, nodes go to it instead of into `nodes` (for big trees)
  * @throws {SnapshotError} a bad magic, a truncated section or a checksum mismatch
+ *
+ * @example
+ * ```ts
+ * import { parseSnapshot, SimStorage, writeSnapshot } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * await writeSnapshot({ storage, dir: "/s", zxid: 1n }, { sessions: [], acls: [], nodes: [{ path: "/", data: null, aclRef: -1n, stat: { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n } }] });
+ * const snap = parseSnapshot(await storage.readFile("/s/snapshot.1"), "snapshot.1");
+ * assert.equal(snap.nodes.length, 1);
+ * assert.equal(snap.digest, undefined);
+ * ```
  */
 export function parseSnapshot(
   bytes: Uint8Array,
@@ -355,6 +373,17 @@ export function parseSnapshot(
  * Reads and checks a snapshot file (none or gz, by its name's extension).
  *
  * @throws {SnapshotError} unreadable, snappy, or not checking
+ *
+ * @example Stream the nodes of a gzipped snapshot
+ * ```ts
+ * import { readSnapshot, SimStorage, writeSnapshot } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * await writeSnapshot({ storage, dir: "/s", zxid: 2n, compression: "gz" }, { sessions: [], acls: [], nodes: [{ path: "/", data: null, aclRef: -1n, stat: { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n } }] });
+ * let count = 0;
+ * await readSnapshot({ storage, path: "/s/snapshot.2.gz", onNode: () => count++ });
+ * assert.equal(count, 1);
+ * ```
  */
 export async function readSnapshot(
   options: { storage: Storage; path: string; onNode?: (node: SnapshotNodeEntry) => void },
@@ -406,6 +435,19 @@ export async function listSnapshots(
  * or partial ones, as FileSnap.deserialize does (it tries up to 100).
  *
  * @returns the snapshot, or undefined when the directory has none that checks
+ *
+ * @example
+ * ```ts
+ * import { loadNewestSnapshot, SimStorage, writeSnapshot } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * for (const zxid of [1n, 2n]) {
+ *   await writeSnapshot({ storage, dir: "/s", zxid }, { sessions: [], acls: [], nodes: [{ path: "/", data: null, aclRef: -1n, stat: { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n } }] });
+ * }
+ * storage.flipBit("/s/snapshot.2", 30, 0);
+ * const snap = await loadNewestSnapshot({ storage, dir: "/s", logger: { warn() {} } });
+ * assert.equal(snap?.name, "snapshot.1");
+ * ```
  */
 export async function loadNewestSnapshot(options: {
   storage: Storage;

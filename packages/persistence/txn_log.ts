@@ -32,7 +32,20 @@ export const PRE_ALLOC_SIZE_DEFAULT = 64 * 1024 * 1024;
 /** Apache's default `zookeeper.maxBatchSize`: txns per fsync at most. */
 export const BATCH_TXNS_MAX_DEFAULT = 1000;
 
-/** A record that does not check, where recovery cannot tell it from a torn tail. */
+/** A record that does not check, where recovery cannot tell it from a torn tail. *
+ * @example A flipped bit in a record with good records after it
+ * ```ts
+ * import { SimStorage, TxnLog, TxnLogCorruptError } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * const txn = (zxid: bigint) => { const b = new Uint8Array(36); new DataView(b.buffer).setBigInt64(12, zxid); return b; };
+ * const log = await TxnLog.open({ storage, dir: "/v2", preAllocSize: 4096 });
+ * await Promise.all([1n, 2n, 3n].map((z) => log.append(z, txn(z))));
+ * await log.close();
+ * storage.flipBit("/v2/log.1", 16 + 20, 0);
+ * await assert.rejects(TxnLog.open({ storage, dir: "/v2" }), (e) => e instanceof TxnLogCorruptError && e.offset === 16);
+ * ```
+ */
 export class TxnLogCorruptError extends Error {
   /** The segment file. */
   readonly file: string;
@@ -53,7 +66,20 @@ export class TxnLogCorruptError extends Error {
   }
 }
 
-/** The log stopped after a write or fsync error; nothing after it was logged. */
+/** The log stopped after a write or fsync error; nothing after it was logged. *
+ * @example
+ * ```ts
+ * import { SimStorage, TxnLog, TxnLogFailedError } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * const txn = (zxid: bigint) => { const b = new Uint8Array(36); new DataView(b.buffer).setBigInt64(12, zxid); return b; };
+ * const log = await TxnLog.open({ storage, dir: "/v2", logger: { warn() {}, error() {} } });
+ * storage.failNext("sync");
+ * await assert.rejects(log.append(1n, txn(1n)), TxnLogFailedError);
+ * await assert.rejects(log.append(2n, txn(2n)), TxnLogFailedError);
+ * assert.equal(log.persistedZxid, -1n);
+ * ```
+ */
 export class TxnLogFailedError extends Error {
   constructor(cause: unknown) {
     super(
@@ -209,9 +235,30 @@ async function setLength(storage: Storage, path: string, size: number): Promise<
  * `truncateOnCorruption` is set.
  *
  * @throws {TxnLogCorruptError} a bad record that is not a torn tail
+ *
+ * @example A torn record at the end is cut away
+ * ```ts
+ * import { recoverLog, SimStorage, TxnLog } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * const txn = (zxid: bigint) => { const b = new Uint8Array(36); new DataView(b.buffer).setBigInt64(12, zxid); return b; };
+ * const log = await TxnLog.open({ storage, dir: "/v2", preAllocSize: 0 });
+ * await Promise.all([1n, 2n].map((z) => log.append(z, txn(z))));
+ * await log.close();
+ * const f = await storage.open("/v2/log.1");
+ * await f.truncate((await f.size()) - 3); // a crash in the middle of the last record
+ * await f.sync();
+ * f.close();
+ * const report = await recoverLog({ storage, dir: "/v2", logger: { warn() {} } });
+ * assert.equal(report.lastZxid, 1n);
+ * assert.equal(report.truncated.length, 1);
+ * ```
  */
 export async function recoverLog(
-  options: TxnLogReadOptions & Pick<TxnLogOptions, "truncateOnCorruption" | "logger">,
+  options: TxnLogReadOptions & {
+    truncateOnCorruption?: boolean;
+    logger?: Pick<Console, "warn">;
+  },
 ): Promise<RecoveryReport> {
   const { storage, dir } = options;
   const logger = options.logger ?? console;

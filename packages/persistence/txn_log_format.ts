@@ -237,6 +237,26 @@ function parseRecordAt(
  * @param file the open segment
  * @param size its length
  * @param prevZxid zxids must exceed this (the last zxid of the previous segment)
+ *
+ * @example Scan a segment a TxnLog wrote
+ * ```ts
+ * import { checkLogHeader, scanSegment, SimStorage, TxnLog } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * const txn = (zxid: bigint) => { const b = new Uint8Array(36); new DataView(b.buffer).setBigInt64(12, zxid); return b; };
+ * const log = await TxnLog.open({ storage, dir: "/v2", preAllocSize: 4096 });
+ * await Promise.all([log.append(1n, txn(1n)), log.append(2n, txn(2n))]);
+ * await log.close();
+ * const file = await storage.open("/v2/log.1");
+ * assert.equal(checkLogHeader(await file.read(0, 16)), undefined);
+ * const it = scanSegment(file, await file.size(), -1n);
+ * const zxids = [];
+ * let r = await it.next();
+ * for (; !r.done; r = await it.next()) zxids.push(r.value.zxid);
+ * assert.deepEqual(zxids, [1n, 2n]);
+ * assert.deepEqual(r.value, { kind: "end", offset: 16 + 2 * 49 });
+ * file.close();
+ * ```
  */
 export async function* scanSegment(
   file: StorageFile,
@@ -277,6 +297,18 @@ export async function* scanSegment(
  * Whether a whole valid record starts anywhere in `bytes` after `from` (up to
  * the last non-zero byte): tells a torn tail (nothing valid after it) from a
  * damaged record in the middle of the log.
+ *
+ * @example A damaged record followed by a good one
+ * ```ts
+ * import { encodeLogRecord, validRecordAfter } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const txn = (zxid: bigint) => { const b = new Uint8Array(36); new DataView(b.buffer).setBigInt64(12, zxid); return b; };
+ * const bytes = new Uint8Array(200);
+ * const second = encodeLogRecord(bytes, 0, txn(1n));
+ * encodeLogRecord(bytes, second, txn(2n));
+ * bytes[20] ^= 1; // damage the first record
+ * assert.equal(validRecordAfter(bytes, 0, 0n), second);
+ * ```
  */
 export function validRecordAfter(
   bytes: Uint8Array,
@@ -300,6 +332,14 @@ export function validRecordAfter(
  * Checks the FileHeader of a log segment.
  *
  * @returns undefined when good, else why not
+ *
+ * @example
+ * ```ts
+ * import { checkLogHeader, encodeFileHeader, SNAP_MAGIC, TXNLOG_MAGIC } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * assert.equal(checkLogHeader(encodeFileHeader(TXNLOG_MAGIC)), undefined);
+ * assert.match(checkLogHeader(encodeFileHeader(SNAP_MAGIC))!, /invalid magic/);
+ * ```
  */
 export function checkLogHeader(head: Uint8Array): string | undefined {
   if (head.length < FILE_HEADER_BYTES) return `file header truncated (${head.length} bytes)`;
