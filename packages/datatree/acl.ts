@@ -395,3 +395,46 @@ export function fixupAcl(
   }
   return rv;
 }
+
+/**
+ * The ACL getACL answers to a session that may READ but not ADMIN the znode:
+ * digest ids keep their user name, the password hash becomes "x"
+ * (FinalRequestProcessor).
+ *
+ * @example
+ * ```ts
+ * import { redactDigests } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * const acl = [{ perms: 31, id: { scheme: "digest", id: "zs:Ujd3Smwe0mX2xNrnMzRWWaNH/f4=" } }];
+ * assert.deepEqual(redactDigests(acl), [{ perms: 31, id: { scheme: "digest", id: "zs:x" } }]);
+ * ```
+ */
+export function redactDigests(acl: readonly ACL[]): ACL[] {
+  return acl.map((a) =>
+    a.id.scheme === "digest"
+      ? { perms: a.perms, id: { scheme: "digest", id: a.id.id.replace(/:.*/g, ":x") } }
+      : a
+  );
+}
+
+/**
+ * The permission each read checks on the znode, as FinalRequestProcessor:
+ * any one of the bits suffices (getACL: READ or ADMIN; exists checks only
+ * when the node exists).
+ *
+ * @example
+ * ```ts
+ * import { READ_PERMS } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * assert.equal(READ_PERMS.getACL, 17);
+ * ```
+ */
+export const READ_PERMS: Readonly<
+  Record<"getData" | "exists" | "getChildren" | "getACL" | "getAllChildrenNumber", number>
+> = Object.freeze({
+  getData: Perms.Read,
+  exists: Perms.Read,
+  getChildren: Perms.Read,
+  getACL: Perms.Read | Perms.Admin,
+  getAllChildrenNumber: Perms.Read,
+});

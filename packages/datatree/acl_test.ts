@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AclCache, checkAcl, fixupAcl, ipMatches, OPEN_ACL_UNSAFE } from "./mod.ts";
+import { AclCache, checkAcl, fixupAcl, ipMatches, OPEN_ACL_UNSAFE, redactDigests } from "./mod.ts";
 
 const a = (perms: number, scheme: string, id: string) => ({ perms, id: { scheme, id } });
 
@@ -138,4 +138,13 @@ Deno.test("AclCache: shared lists, reference counts, OPEN_ACL_UNSAFE as -1", () 
   c.purgeUnused();
   assert.deepEqual(c.entries().map(([k]) => k), [7]);
   assert.equal(c.convertAcls([a(4, "world", "anyone")]), 10);
+});
+
+Deno.test("redactDigests hides digest hashes only", () => {
+  const acl = [a(31, "digest", "zs:h=="), a(1, "world", "anyone"), a(1, "ip", "10.0.0.1")];
+  assert.deepEqual(redactDigests(acl), [
+    a(31, "digest", "zs:x"),
+    a(1, "world", "anyone"),
+    a(1, "ip", "10.0.0.1"),
+  ]);
 });

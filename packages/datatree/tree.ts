@@ -499,10 +499,16 @@ export class DataTree<W = unknown> {
 
   /**
    * The paths of a session's ephemeral znodes, in the order Apache's
-   * DataTree.getEphemerals (a clone of a HashSet) iterates them.
+   * DataTree.getEphemerals (a clone of a HashSet) iterates them; with a
+   * prefix, those starting with it (the getEphemerals request).
    */
-  getEphemerals(sessionId: bigint): string[] {
-    return JavaHashSet.copyOf(this.#sessionOrder(sessionId)).order();
+  getEphemerals(sessionId: bigint, prefixPath?: string | null): string[] {
+    const all = JavaHashSet.copyOf(this.#sessionOrder(sessionId)).order();
+    // FinalRequestProcessor: a blank or "/" prefix means all, otherwise startsWith.
+    if (prefixPath === undefined || prefixPath === null) return all;
+    const trimmed = prefixPath.trim();
+    if (trimmed === "" || trimmed === "/") return all;
+    return all.filter((p) => p.startsWith(prefixPath));
   }
 
   /** A session's ephemerals in the iteration order of Apache's own HashSet. */

@@ -214,3 +214,22 @@ Deno.test("reads of a missing node throw NoNode; exists returns null", () => {
   }
   assert.equal(t.exists("/x"), null);
 });
+
+Deno.test("getEphemerals: all, or those under a prefix (blank and '/' mean all)", () => {
+  const h = new Harness();
+  h.create(1n, "/a", "");
+  h.create(7n, "/a/e1", "", 1);
+  h.create(7n, "/e2", "", 1);
+  const cases: [string | null | undefined, string[]][] = [
+    [undefined, ["/a/e1", "/e2"]],
+    [null, ["/a/e1", "/e2"]],
+    ["  ", ["/a/e1", "/e2"]],
+    [" / ", ["/a/e1", "/e2"]],
+    ["/a", ["/a/e1"]],
+    ["/e", ["/e2"]],
+    ["/x", []],
+  ];
+  for (const [prefix, want] of cases) {
+    assert.deepEqual(h.tree.getEphemerals(7n, prefix).sort(), want, `${prefix}`);
+  }
+});
