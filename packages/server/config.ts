@@ -62,6 +62,10 @@ export interface ZkConfig {
   superDigest?: string;
   skipACL: boolean;
   globalOutstandingLimit: number;
+  /** How often empty containers and expired TTL nodes are looked for (`znode.container.checkIntervalMs`). */
+  containerCheckIntervalMs: number;
+  /** Containers deleted per check at most (`znode.container.maxPerMinute`). */
+  containerMaxPerMinute: number;
   electionAlg: number;
   servers: Map<number, QuorumServer>;
   groups: Map<number, number[]>;
@@ -361,6 +365,8 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   let superDigest: string | undefined;
   let skipACL = false;
   let globalOutstandingLimit = 1000;
+  let containerCheckIntervalMs = 60000;
+  let containerMaxPerMinute = 10000;
   const servers = new Map<number, QuorumServer>();
   const groups = new Map<number, number[]>();
   const weights = new Map<number, number>();
@@ -481,6 +487,15 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
       case "globalOutstandingLimit":
         globalOutstandingLimit = parseIntStrict(key, value);
         break;
+      case "znode.container.checkIntervalMs":
+        containerCheckIntervalMs = parseIntStrict(key, value);
+        if (containerCheckIntervalMs <= 0) {
+          throw new ConfigError(`Invalid value for ${key}: '${value}'`, key);
+        }
+        break;
+      case "znode.container.maxPerMinute":
+        containerMaxPerMinute = parseIntStrict(key, value);
+        break;
       default:
         if (/^server\.\d+$/.test(key)) {
           const id = Number(key.slice(7));
@@ -572,6 +587,8 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     superDigest,
     skipACL,
     globalOutstandingLimit,
+    containerCheckIntervalMs,
+    containerMaxPerMinute,
     electionAlg,
     servers,
     groups,

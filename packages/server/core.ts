@@ -132,6 +132,46 @@ export interface ServerStats {
   startedAtMs: number;
 }
 
+/** A fixed-bucket histogram (Prometheus style: counts per upper bound, plus +Inf). */
+export class Histogram {
+  /** Upper bounds of the buckets, ascending. */
+  readonly bounds: readonly number[];
+  /** Counts per bucket; the last one is +Inf. */
+  readonly counts: number[];
+  /** Sum of the observed values. */
+  sum = 0;
+  /** Builds an empty histogram. */
+  constructor(bounds: readonly number[]) {
+    this.bounds = bounds;
+    this.counts = new Array(bounds.length + 1).fill(0);
+  }
+  /** Counts one value. */
+  observe(v: number): void {
+    let i = 0;
+    while (i < this.bounds.length && v > this.bounds[i]) i++;
+    this.counts[i]++;
+    this.sum += v;
+  }
+}
+
+/** Millisecond buckets for latencies. */
+export const LATENCY_BOUNDS_MS: readonly number[] = [
+  0.25,
+  0.5,
+  1,
+  2,
+  5,
+  10,
+  25,
+  50,
+  100,
+  250,
+  500,
+  1000,
+  2500,
+  5000,
+];
+
 /** One client connection's state. */
 export class Conn {
   /** The shell's id. */
@@ -293,6 +333,8 @@ export class ServerCore {
   readonly tree: DataTree<Conn>;
   readonly sessions: SessionTracker;
   readonly stats: ServerStats;
+  /** Request latency (arrival to reply), for `/metrics`. */
+  readonly latencyHistogram: Histogram = new Histogram(LATENCY_BOUNDS_MS);
   #prep: Preparer;
   #opts: CoreOptions;
   #clock: Clock;
@@ -317,7 +359,8 @@ export class ServerCore {
     this.sessions = new SessionTracker({
       tickTimeMs: opts.tickTimeMs,
       serverId: opts.serverId,
-      nowMs: clock.wallMs(),
+      nowMs: clock.nowMs(),
+      idSeedMs: clock.wallMs(),
     });
     const now = clock.nowMs();
     for (const [id, timeout] of opts.sessions ?? []) this.sessions.add(id, timeout, now);
@@ -552,6 +595,24 @@ export class ServerCore {
         this.#frame({ xid: h.xid, zxid: 0n, err: ErrorCode.AuthFailed }, null, null),
       );
       this.#close(c);
+      return;
+    }
+    const session = this.sessions.get(c.sessionId);
+    if (
+      (!session || session.closing) && h.type !== OpCode.closeSession &&
+      (READ_OPS.has(h.type) || WRITE_OPS.has(h.type))
+    ) {
+      // SessionTracker.checkSession: the session expired or is closing.
+      this.#enqueue(c, {
+        xid: h.xid,
+        op: h.type,
+        receivedMs: now,
+        reply: this.#frame(
+          { xid: h.xid, zxid: this.tree.lastProcessedZxid, err: ErrorCode.SessionExpired },
+          null,
+          null,
+        ),
+      });
       return;
     }
     if (READ_OPS.has(h.type)) {
@@ -824,6 +885,7 @@ export class ServerCore {
     c.totalLatencyMs += latency;
     c.minLatencyMs = Math.min(c.minLatencyMs, latency);
     c.maxLatencyMs = Math.max(c.maxLatencyMs, latency);
+    this.latencyHistogram.observe(latency);
     const s = this.stats;
     s.requests++;
     s.totalLatencyMs += latency;
@@ -904,7 +966,8 @@ export class ServerCore {
           const q = item.op === OpCode.setWatches ? SetWatches.read(r) : SetWatches2.read(r);
           const events = tree.setWatches(q.relativeZxid, q, c);
           this.#deliver(events);
-          return this.#frame({ xid: Xid.SetWatches, zxid, err: 0 }, null, null);
+          // Apache answers with the request's own xid (-8 from clients that use it).
+          return this.#frame(hdr, null, null);
         }
         case OpCode.addWatch: {
           const q = AddWatchRequest.read(r);
@@ -977,6 +1040,29 @@ export class ServerCore {
       this.#submitWrite(null, null, { type: OpCode.closeSession, request: null }, 0, sid);
     }
     return this.#take();
+  }
+
+  /**
+   * ContainerManager.checkContainers: deletes empty containers (that once
+   * had a child, or never did and are older than `maxNeverUsedIntervalMs`)
+   * and TTL nodes past their TTL, at most `maxPerMinute` per call.
+   *
+   * @returns the effects; the paths submitted are in `deleted`
+   */
+  checkContainers(
+    maxPerMinute = 10000,
+    maxNeverUsedIntervalMs = 0,
+  ): Effects & { deleted: string[] } {
+    const deleted: string[] = [];
+    const candidates = this.tree.containerCandidates(
+      BigInt(this.#clock.wallMs()),
+      BigInt(maxNeverUsedIntervalMs),
+    );
+    for (const path of candidates.slice(0, maxPerMinute)) {
+      deleted.push(path);
+      this.#submitWrite(null, null, { type: OpCode.deleteContainer, request: { path } }, 0, 0n);
+    }
+    return { ...this.#take(), deleted };
   }
 
   /** Milliseconds until {@linkcode tick} has work. */

@@ -19,3 +19,4 @@ export * from "./auth.ts";
 export * from "./core.ts";
 export * from "./server.ts";
 export * from "./four_letter.ts";
+export * from "./admin.ts";

@@ -10,7 +10,15 @@ import { DataTree } from "@zkts/datatree";
 import { decode, encode, FrameSplitter, OpCode, TxnEntry } from "@zkts/jute";
 import { DenoStorage, joinPath, readTxnLog, recoverLog, TxnLog } from "@zkts/persistence";
 import type { ZkConfig } from "./config.ts";
-import { type Clock, type Conn, type Effects, ServerCore } from "./core.ts";
+import {
+  type Clock,
+  type Conn,
+  type Effects,
+  Histogram,
+  LATENCY_BOUNDS_MS,
+  ServerCore,
+} from "./core.ts";
+import { adminApp, metricsApp } from "./admin.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
 /** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
@@ -53,10 +61,17 @@ export class ZkServer {
   #sockets = new Map<number, Socket>();
   #nextConnId = 1;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #containerTimer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
   #logger: Pick<Console, "info" | "warn" | "error">;
   #acceptLoop: Promise<void>;
   #failed = false;
+  /** Append-to-durable time of the txn log, for `/metrics`. */
+  readonly logSyncHistogram: Histogram = new Histogram(LATENCY_BOUNDS_MS);
+  #pendingSince: number[] = [];
+  #pendingZxids: bigint[] = [];
+  #pendingHead = 0;
+  #http: Deno.HttpServer[] = [];
 
   private constructor(
     config: ZkConfig,
@@ -72,6 +87,12 @@ export class ZkServer {
     this.#logger = logger;
     this.#acceptLoop = this.#accept();
     this.#schedule();
+    this.#startHttp();
+    // ContainerManager: znode.container.checkIntervalMs (default one minute).
+    const every = config.containerCheckIntervalMs;
+    this.#containerTimer = setInterval(() => {
+      if (!this.#failed) this.#perform(this.core.checkContainers(config.containerMaxPerMinute));
+    }, every);
   }
 
   /** The address the client port is bound to. */
@@ -133,7 +154,7 @@ export class ZkServer {
       preAllocSize: config.preAllocSizeBytes,
       onPersisted: (upTo) => {
         const server = ref.server;
-        if (server) server.#perform(server.core.logged(upTo));
+        if (server) server.#onPersisted(upTo);
       },
       onFailure: (e) => {
         if (ref.server) ref.server.#onLogFailure(e);
@@ -158,6 +179,48 @@ export class ZkServer {
     });
     ref.server = new ZkServer(config, core, log, listener, logger);
     return ref.server;
+  }
+
+  #onPersisted(upTo: bigint): void {
+    const now = performance.now();
+    const z = this.#pendingZxids;
+    while (this.#pendingHead < z.length && z[this.#pendingHead] <= upTo) {
+      this.logSyncHistogram.observe(now - this.#pendingSince[this.#pendingHead++]);
+    }
+    if (this.#pendingHead === z.length) {
+      z.length = 0;
+      this.#pendingSince.length = 0;
+      this.#pendingHead = 0;
+    }
+    this.#perform(this.core.logged(upTo));
+  }
+
+  /** Serves the admin API and `/metrics` when zoo.cfg asks for them. */
+  #startHttp(): void {
+    const cfg = this.config;
+    const quiet = { onListen: () => {} };
+    if (cfg.adminEnableServer) {
+      const app = adminApp(this);
+      this.#http.push(Deno.serve({
+        hostname: cfg.adminServerAddress,
+        port: cfg.adminServerPort,
+        ...quiet,
+      }, app.fetch));
+      this.#logger.info(
+        `admin server on http://${cfg.adminServerAddress}:${cfg.adminServerPort}/commands`,
+      );
+    }
+    if (cfg.metricsHttpPort !== undefined) {
+      const app = metricsApp(this);
+      this.#http.push(Deno.serve({
+        hostname: cfg.metricsHttpHost,
+        port: cfg.metricsHttpPort,
+        ...quiet,
+      }, app.fetch));
+      this.#logger.info(
+        `metrics on http://${cfg.metricsHttpHost}:${cfg.metricsHttpPort}/metrics`,
+      );
+    }
   }
 
   #onLogFailure(e: Error): void {
@@ -240,6 +303,10 @@ export class ZkServer {
         ...(digest ? { digest } : {}),
       });
       this.#log.submit(hdr.zxid, bytes);
+      if (this.#pendingZxids.length - this.#pendingHead < 100_000) {
+        this.#pendingZxids.push(hdr.zxid);
+        this.#pendingSince.push(performance.now());
+      }
     }
     for (const s of fx.send) {
       const sock = this.#sockets.get(s.conn);
@@ -317,6 +384,8 @@ export class ZkServer {
     if (this.#stopped) return;
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    clearInterval(this.#containerTimer);
+    for (const h of this.#http) await h.shutdown().catch(() => {});
     try {
       this.#listener.close();
     } catch { /* closed */ }

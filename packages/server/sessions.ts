@@ -105,10 +105,13 @@ export class SessionTracker {
   #buckets = new Map<number, Set<bigint>>();
   #nextExpiryMs: number;
 
-  /** Starts the table; `nowMs` seeds the session ids as Apache does. */
-  constructor(opts: { tickTimeMs: number; serverId: number; nowMs: number }) {
+  /**
+   * Starts the table at `nowMs` (the clock every later call uses);
+   * `idSeedMs` (default `nowMs`) seeds the session ids as Apache does.
+   */
+  constructor(opts: { tickTimeMs: number; serverId: number; nowMs: number; idSeedMs?: number }) {
     this.#tickMs = opts.tickTimeMs;
-    this.#nextId = initialSessionId(opts.nowMs, opts.serverId);
+    this.#nextId = initialSessionId(opts.idSeedMs ?? opts.nowMs, opts.serverId);
     this.#nextExpiryMs = this.#round(opts.nowMs);
   }
 
