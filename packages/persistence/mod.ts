@@ -40,3 +40,4 @@ export * from "./txn_log_format.ts";
 export * from "./txn_log.ts";
 export * from "./snapshot.ts";
 export * from "./purge.ts";
+export * from "./restore.ts";

@@ -23,9 +23,11 @@
 import {
   type ACL,
   ACLCache,
+  type ACLCacheEntry,
   DataNode,
   JuteReader,
   JuteWriter,
+  type SnapshotNode,
   SnapshotSessions,
   type StatPersisted,
   ZxidDigest,
@@ -62,10 +64,19 @@ export type SnapshotDigest = ZxidDigest;
 export interface SnapshotContents {
   /** Sessions: id → timeout in ms, written in iteration order. */
   sessions: Iterable<readonly [bigint, number]>;
-  /** The ACL cache: ref → ACL list, written in iteration order. */
-  acls: Iterable<readonly [bigint, ACL[]]>;
-  /** Every znode, parents before children, starting with the root "/". */
-  nodes: Iterable<SnapshotNodeEntry> | AsyncIterable<SnapshotNodeEntry>;
+  /**
+   * The ACL cache: ref → ACL list, written in iteration order (a Map, or
+   * `DataTree.aclEntries()` of @zkts/datatree).
+   */
+  acls: Iterable<readonly [bigint, ACL[]] | ACLCacheEntry>;
+  /**
+   * Every znode, parents before children, starting with the root: as
+   * {@linkcode SnapshotNodeEntry} (root "/") or as the Jute `SnapshotNode` that
+   * `DataTree.nodes()` of @zkts/datatree yields (root "").
+   */
+  nodes:
+    | Iterable<SnapshotNodeEntry | SnapshotNode>
+    | AsyncIterable<SnapshotNodeEntry | SnapshotNode>;
   /** The digest section (Apache 3.6+ writes one when digests are enabled, the default). */
   digest?: SnapshotDigest;
   /** The lastProcessedZxid section (Apache 3.10's serializeLastProcessedZxid option). */
@@ -215,15 +226,21 @@ export async function writeSnapshot(
     w.writeRaw(encodeFileHeader(SNAP_MAGIC, options.dbId ?? 0n));
     const sessions = [...contents.sessions].map(([id, timeout]) => ({ id, timeout }));
     SnapshotSessions.write(w, sessions);
-    ACLCache.write(w, [...contents.acls].map(([id, acls]) => ({ id, acls })));
+    ACLCache.write(
+      w,
+      [...contents.acls].map((e) => ("id" in e ? e : { id: e[0], acls: e[1] })),
+    );
     let first = true;
     for await (const node of contents.nodes) {
-      if (first && node.path !== "/") {
-        throw new Error(`the first node must be the root "/", not ${node.path}`);
+      const raw = "node" in node;
+      const path = raw ? node.path : node.path === "/" ? ROOT_ON_DISK : node.path;
+      if (first && path !== ROOT_ON_DISK) {
+        throw new Error(`the first node must be the root, not ${node.path}`);
       }
       first = false;
-      w.writeString(node.path === "/" ? ROOT_ON_DISK : node.path);
-      DataNode.write(w, { data: node.data, acl: node.aclRef, stat: node.stat });
+      w.writeString(path);
+      if (raw) DataNode.write(w, node.node);
+      else DataNode.write(w, { data: node.data, acl: node.aclRef, stat: node.stat });
       if (w.length >= sink.chunkBytes) {
         await sink.flush();
         // Let the server's requests run between chunks.
@@ -286,6 +303,8 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
  * @param bytes the uncompressed snapshot
  * @param file the name used in errors (and for the zxid)
  * @param onNode when given, nodes go to it instead of into `nodes` (for big trees)
+ * @param onRawNode when given, nodes go to it as Jute `SnapshotNode`s (root ""), as
+ *   `DataTree.load` of @zkts/datatree takes them, instead of into `nodes`
  * @throws {SnapshotError} a bad magic, a truncated section or a checksum mismatch
  *
  * @example
@@ -303,6 +322,7 @@ export function parseSnapshot(
   bytes: Uint8Array,
   file: string,
   onNode?: (node: SnapshotNodeEntry) => void,
+  onRawNode?: (node: SnapshotNode) => void,
 ): SnapshotData {
   const base = file.slice(file.lastIndexOf("/") + 1);
   const zxid = zxidFromFileName(base, "snapshot") ?? -1n;
@@ -345,12 +365,15 @@ export function parseSnapshot(
     let path = r.readString();
     while (path !== END_PATH) {
       const node = DataNode.read(r);
-      sink({
-        path: path === ROOT_ON_DISK ? "/" : path,
-        data: node.data,
-        aclRef: node.acl,
-        stat: node.stat,
-      });
+      if (onRawNode) onRawNode({ path, node });
+      else {
+        sink({
+          path: path === ROOT_ON_DISK ? "/" : path,
+          data: node.data,
+          aclRef: node.acl,
+          stat: node.stat,
+        });
+      }
       path = r.readString();
     }
     checkSeal("the tree");
@@ -386,7 +409,12 @@ export function parseSnapshot(
  * ```
  */
 export async function readSnapshot(
-  options: { storage: Storage; path: string; onNode?: (node: SnapshotNodeEntry) => void },
+  options: {
+    storage: Storage;
+    path: string;
+    onNode?: (node: SnapshotNodeEntry) => void;
+    onRawNode?: (node: SnapshotNode) => void;
+  },
 ): Promise<SnapshotData> {
   const { storage, path } = options;
   if (path.endsWith(".snappy")) {
@@ -400,7 +428,7 @@ export async function readSnapshot(
       throw new SnapshotError(path, `gzip: ${e instanceof Error ? e.message : e}`);
     }
   }
-  return parseSnapshot(bytes, path, options.onNode);
+  return parseSnapshot(bytes, path, options.onNode, options.onRawNode);
 }
 
 /**
@@ -454,14 +482,24 @@ export async function loadNewestSnapshot(options: {
   dir: string;
   logger?: Pick<Console, "warn">;
   onNode?: (node: SnapshotNodeEntry) => void;
+  /** Nodes as Jute `SnapshotNode`s (root ""), as `DataTree.load` of @zkts/datatree takes them. */
+  onRawNode?: (node: SnapshotNode) => void;
+  /**
+   * Called before each snapshot tried after the first: a damaged snapshot may
+   * have delivered nodes before its checksum failed; drop them.
+   */
+  onReset?: () => void;
 }): Promise<(SnapshotData & { name: string }) | undefined> {
   const logger = options.logger ?? console;
+  let tries = 0;
   for (const { name } of (await listSnapshots(options.storage, options.dir)).slice(0, 100)) {
+    if (tries++ > 0) options.onReset?.();
     try {
       const snap = await readSnapshot({
         storage: options.storage,
         path: joinPath(options.dir, name),
         onNode: options.onNode,
+        onRawNode: options.onRawNode,
       });
       return { ...snap, name };
     } catch (e) {
