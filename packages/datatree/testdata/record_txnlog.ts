@@ -1,44 +1,61 @@
 /**
- * Records the txn-log golden files of packages/datatree: starts the reference
- * Apache ZooKeeper 3.8 (extended types on, quotas enforced), runs
- * scenario.py against it with kazoo, stops it and copies its dataDir's
- * `version-2` files into testdata/disk/. It restarts the server once so the
- * last snapshot holds the scenario's whole tree.
+ * Records the golden files of packages/datatree from the reference Apache
+ * ZooKeeper 3.8 (extended types on, quotas enforced), one fresh server each:
+ * - disk/: scenario.py's txn log, and the snapshot a restart takes of it;
+ * - random/: random_ops.py's seeded mix (ops.jsonl: requests, results and
+ *   watch events) and its txn log.
  *
- *   deno run -A packages/datatree/testdata/record_txnlog.ts
+ *   deno run -A packages/datatree/testdata/record_txnlog.ts [scenario|random]
  *
  * @module
  */
 import { startApache } from "../../../tests/support/apache.ts";
 
 const here = new URL(".", import.meta.url).pathname;
-const zk = await startApache({
-  extendedTypesEnabled: true,
-  forceSync: false,
-  preAllocSize: 64,
-  systemProperties: { "zookeeper.enforceQuota": "true" },
-});
-try {
-  const out = await new Deno.Command("/usr/bin/python3", {
-    args: [here + "scenario.py", zk.connectString],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  console.log(new TextDecoder().decode(out.stdout));
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  // A restart replays the log and takes a snapshot of the whole tree.
-  await zk.kill();
-  await zk.restart();
-} finally {
-  await zk.kill();
-  const src = zk.dataDir + "/version-2/";
-  await Deno.mkdir(here + "disk", { recursive: true });
-  for (const e of Deno.readDirSync(src)) {
-    if (e.name.startsWith("log.") || e.name.startsWith("snapshot.")) {
-      await Deno.copyFile(src + e.name, here + "disk/" + e.name);
-      console.log("copied", e.name);
+const which = Deno.args[0] ?? "all";
+
+async function record(
+  outDir: string,
+  script: string,
+  extraArgs: (outDir: string) => string[],
+  restart: boolean,
+): Promise<void> {
+  const zk = await startApache({
+    extendedTypesEnabled: true,
+    forceSync: false,
+    preAllocSize: 64,
+    systemProperties: { "zookeeper.enforceQuota": "true" },
+  });
+  await Deno.remove(here + outDir, { recursive: true }).catch(() => {});
+  await Deno.mkdir(here + outDir, { recursive: true });
+  try {
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [here + script, zk.connectString, ...extraArgs(here + outDir)],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(300_000),
+    }).output();
+    console.log(new TextDecoder().decode(out.stdout));
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+    if (restart) {
+      // A restart replays the log and takes a snapshot of the whole tree.
+      await zk.kill();
+      await zk.restart();
     }
+  } finally {
+    await zk.kill();
+    const src = zk.dataDir + "/version-2/";
+    for (const e of Deno.readDirSync(src)) {
+      if (e.name.startsWith("log.") || e.name.startsWith("snapshot.")) {
+        await Deno.copyFile(src + e.name, here + outDir + "/" + e.name);
+        console.log("copied", outDir + "/" + e.name);
+      }
+    }
+    await zk.stop();
   }
-  await zk.stop();
+}
+
+if (which === "all" || which === "scenario") await record("disk", "scenario.py", () => [], true);
+if (which === "all" || which === "random") {
+  await record("random", "random_ops.py", (dir) => ["4", "1500", dir + "/ops.jsonl"], false);
 }
