@@ -419,8 +419,9 @@ export function redactDigests(acl: readonly ACL[]): ACL[] {
 
 /**
  * The permission each read checks on the znode, as FinalRequestProcessor:
- * any one of the bits suffices (getACL: READ or ADMIN; exists checks only
- * when the node exists).
+ * any one of the bits suffices (getACL: READ or ADMIN). `exists` checks READ,
+ * only when the node exists, since Apache 3.9 (3.8.0 checks nothing on
+ * exists: a server emulating it skips that check).
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@
  * Records the golden files of packages/datatree from the reference Apache
  * ZooKeeper 3.8 (extended types on, quotas enforced), one fresh server each:
  * - disk/: scenario.py's txn log, and the snapshot a restart takes of it;
- * - random/: random_ops.py's seeded mix (ops.jsonl: requests, results and
+ * - random/: random_ops.py's seeded mix (SEED=11, OPS=10000 by default; ops.jsonl: requests, results and
  *   watch events) and its txn log.
  *
  *   deno run -A packages/datatree/testdata/record_txnlog.ts [scenario|random]
@@ -57,5 +57,5 @@ async function record(
 
 if (which === "all" || which === "scenario") await record("disk", "scenario.py", () => [], true);
 if (which === "all" || which === "random") {
-  await record("random", "random_ops.py", (dir) => ["4", "1500", dir + "/ops.jsonl"], false);
+  await record("random", "random_ops.py", (dir) => [Deno.env.get("SEED") ?? "11", Deno.env.get("OPS") ?? "10000", dir + "/ops.jsonl"], false);
 }
