@@ -77,13 +77,18 @@ export function planPurge(
 /**
  * The light check Apache makes before counting a snapshot
  * (SnapStream.isValidSnapshot): a plain file ends with the seal's `"/"`
- * (int 1, byte '/') and has at least 10 bytes; a .gz file starts with the gzip magic.
+ * (int 1, byte '/') and has at least 10 bytes; a .gz file starts with the gzip
+ * magic, a .snappy file with snappy-java's.
  */
 async function looksValid(storage: Storage, path: string): Promise<boolean> {
-  if (path.endsWith(".snappy")) return false;
   const f = await storage.open(path);
   try {
     const size = await f.size();
+    if (path.endsWith(".snappy")) {
+      const head = await f.read(0, 8);
+      return head.length === 8 && head[0] === 0x82 &&
+        new TextDecoder().decode(head.subarray(1, 7)) === "SNAPPY";
+    }
     if (path.endsWith(".gz")) {
       const head = await f.read(0, 2);
       return head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;

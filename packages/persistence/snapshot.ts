@@ -33,6 +33,13 @@ import {
   ZxidDigest,
 } from "@zkts/jute";
 import { adler32 } from "./adler32.ts";
+import {
+  isSnappyStream,
+  SNAPPY_BLOCK_BYTES,
+  snappyStreamBlock,
+  snappyStreamDecode,
+  snappyStreamHeader,
+} from "./_snappy.ts";
 import { snapshotFileName, zxidFromFileName } from "./names.ts";
 import { joinPath, type Storage } from "./storage.ts";
 import {
@@ -90,7 +97,7 @@ export interface WriteSnapshotOptions {
   dir: string;
   /** The snapshot's zxid (the last txn applied when it started). */
   zxid: bigint;
-  /** "none" (default) or "gz"; "snappy" is not supported (see docs/persistence.md). */
+  /** "none" (default), "gz" or "snappy" (snappy-java's stream format, as Apache). */
   compression?: SnapshotCompression;
   /** The dbid of the FileHeader (Apache writes 0). */
   dbId?: bigint;
@@ -167,8 +174,7 @@ class ChunkSink {
  * to a temporary file, fsynced, renamed into place, directory fsynced. The
  * nodes are encoded in chunks with an event-loop turn between them.
  *
- * @returns the file name and its size in bytes (compressed size for gz)
- * @throws {Error} for "snappy", which Deno cannot write without a Snappy codec
+ * @returns the file name and its size in bytes (compressed size for gz and snappy)
  *
  * @example Write and read back a two-node tree
  * ```ts
@@ -193,9 +199,6 @@ export async function writeSnapshot(
 ): Promise<{ name: string; bytes: number }> {
   const { storage, dir, zxid } = options;
   const compression = options.compression ?? "none";
-  if (compression === "snappy") {
-    throw new Error("snapshot compression snappy is not supported by zkts; use none or gz");
-  }
   const name = snapshotFileName(zxid, compression);
   // Not "snapshot.<hex>.tmp": Apache would parse that name as a snapshot.
   const tmp = joinPath(dir, `.tmp.${name}`);
@@ -217,8 +220,30 @@ export async function writeSnapshot(
     })();
     gz = { writer, done };
   }
+  let snappy: { pending: Uint8Array; length: number } | undefined;
+  const toSnappy = async (chunk: Uint8Array) => {
+    const s = snappy!;
+    for (let at = 0; at < chunk.length;) {
+      const n = Math.min(SNAPPY_BLOCK_BYTES - s.length, chunk.length - at);
+      s.pending.set(chunk.subarray(at, at + n), s.length);
+      s.length += n;
+      at += n;
+      if (s.length === SNAPPY_BLOCK_BYTES) {
+        await writeOut(snappyStreamBlock(s.pending));
+        s.length = 0;
+      }
+    }
+  };
+  if (compression === "snappy") {
+    snappy = { pending: new Uint8Array(SNAPPY_BLOCK_BYTES), length: 0 };
+    await writeOut(snappyStreamHeader());
+  }
   const sink = new ChunkSink(
-    gz ? (chunk) => gz.writer.write(chunk as Uint8Array<ArrayBuffer>) : writeOut,
+    gz
+      ? (chunk) => gz.writer.write(chunk as Uint8Array<ArrayBuffer>)
+      : snappy
+      ? toSnappy
+      : writeOut,
     options.chunkBytes ?? 1 << 20,
   );
   try {
@@ -260,6 +285,9 @@ export async function writeSnapshot(
     if (gz) {
       await gz.writer.close();
       await gz.done;
+    }
+    if (snappy && snappy.length > 0) {
+      await writeOut(snappyStreamBlock(snappy.pending.subarray(0, snappy.length)));
     }
     if (options.fsync ?? true) await file.sync();
   } catch (e) {
@@ -393,9 +421,9 @@ export function parseSnapshot(
 }
 
 /**
- * Reads and checks a snapshot file (none or gz, by its name's extension).
+ * Reads and checks a snapshot file (none, gz or snappy, by its name's extension).
  *
- * @throws {SnapshotError} unreadable, snappy, or not checking
+ * @throws {SnapshotError} unreadable or not checking
  *
  * @example Stream the nodes of a gzipped snapshot
  * ```ts
@@ -417,10 +445,15 @@ export async function readSnapshot(
   },
 ): Promise<SnapshotData> {
   const { storage, path } = options;
-  if (path.endsWith(".snappy")) {
-    throw new SnapshotError(path, "snappy-compressed snapshots are not supported by zkts");
-  }
   let bytes = await storage.readFile(path);
+  if (path.endsWith(".snappy")) {
+    if (!isSnappyStream(bytes)) throw new SnapshotError(path, "no snappy stream header");
+    try {
+      bytes = snappyStreamDecode(bytes);
+    } catch (e) {
+      throw new SnapshotError(path, e instanceof Error ? e.message : String(e));
+    }
+  }
   if (path.endsWith(".gz")) {
     try {
       bytes = await gunzip(bytes);

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import type { ACL, StatPersisted } from "@zkts/jute";
+import { startApache } from "../../tests/support/apache.ts";
 import { interopTest } from "../../tests/support/oracle.ts";
+import { snappyCompress, snappyDecompress, snappyStreamDecode } from "./_snappy.ts";
+import { seededRandom } from "./prng.ts";
 import {
   DenoStorage,
   loadNewestSnapshot,
@@ -101,14 +104,14 @@ Deno.test({
   },
 });
 
-Deno.test("a snapshot round-trips, none and gz, with fsync and rename", async () => {
-  for (const compression of ["none", "gz"] as const) {
+Deno.test("a snapshot round-trips, none, gz and snappy, with fsync and rename", async () => {
+  for (const compression of ["none", "gz", "snappy"] as const) {
     const storage = new SimStorage({ seed: 2 });
     const { name } = await writeSnapshot(
       { storage, dir: DIR, zxid: 0x2an, compression, chunkBytes: 4096 },
       contents(2000),
     );
-    assert.equal(name, compression === "gz" ? "snapshot.2a.gz" : "snapshot.2a");
+    assert.equal(name, compression === "none" ? "snapshot.2a" : `snapshot.2a.${compression}`);
     assert.deepEqual(await storage.list(DIR), [name], "no temporary file left");
     // Durable: the rename and the data survive a crash right after.
     const after = storage.crash();
@@ -149,44 +152,91 @@ Deno.test("damaged snapshots are refused and the newest good one is loaded", asy
     assert.equal(snap?.nodes.length, 63, what);
     assert.match(logger.lines.join("\n"), /skipping snapshot.30/, what);
   }
-  await assert.rejects(
-    writeSnapshot({ storage, dir: DIR, zxid: 1n, compression: "snappy" }, contents(1)),
-    /snappy is not supported/,
-  );
 });
 
-interopTest("Apache's SnapshotFormatter reads snapshots zkts wrote (none and gz)", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    for (const compression of ["none", "gz"] as const) {
-      const { name } = await writeSnapshot(
-        { storage: new DenoStorage(), dir, zxid: 0x2an, compression },
-        contents(500),
-      );
-      const out = await new Deno.Command("java", {
-        args: [
-          "-cp",
-          "/usr/share/java/zookeeper.jar:/usr/share/java/*",
-          "org.apache.zookeeper.server.SnapshotFormatter",
-          `${dir}/${name}`,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = new TextDecoder().decode(out.stdout);
-      const err = new TextDecoder().decode(out.stderr);
-      assert.equal(out.code, 0, err.slice(-2000));
-      assert.doesNotMatch(err, /Exception/, err.slice(-2000));
-      // 500 under /app, plus /, /app and /zookeeper (Apache adds /zookeeper/quota and /zookeeper/config).
-      const count = Number(text.match(/ZNode Details \(count=(\d+)\)/)?.[1]);
-      assert.ok(count >= 503, text.slice(0, 500));
-      assert.match(text, /\/app\/n00000499/);
-      assert.match(text, /Session Details \(sid, timeout, ephemeralCount\):/);
-      assert.match(text, /0x0*100, 30000, 50/);
-      // max(file name zxid, highest czxid/mzxid in the tree) = 501 = 0x1f5
-      assert.match(text, /Last zxid: 0x1f5/);
+interopTest(
+  "Apache's SnapshotFormatter reads snapshots zkts wrote (none, gz, snappy)",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const compression of ["none", "gz", "snappy"] as const) {
+        const { name } = await writeSnapshot(
+          { storage: new DenoStorage(), dir, zxid: 0x2an, compression },
+          contents(500),
+        );
+        const out = await new Deno.Command("java", {
+          args: [
+            "-cp",
+            "/usr/share/java/zookeeper.jar:/usr/share/java/*",
+            "org.apache.zookeeper.server.SnapshotFormatter",
+            `${dir}/${name}`,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(out.stdout);
+        const err = new TextDecoder().decode(out.stderr);
+        assert.equal(out.code, 0, err.slice(-2000));
+        assert.doesNotMatch(err, /Exception/, err.slice(-2000));
+        // 500 under /app, plus /, /app and /zookeeper (Apache adds /zookeeper/quota and /zookeeper/config).
+        const count = Number(text.match(/ZNode Details \(count=(\d+)\)/)?.[1]);
+        assert.ok(count >= 503, text.slice(0, 500));
+        assert.match(text, /\/app\/n00000499/);
+        assert.match(text, /Session Details \(sid, timeout, ephemeralCount\):/);
+        assert.match(text, /0x0*100, 30000, 50/);
+        // max(file name zxid, highest czxid/mzxid in the tree) = 501 = 0x1f5
+        assert.match(text, /Last zxid: 0x1f5/);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test("the snappy codec round-trips text, runs, random bytes and block edges", () => {
+  const r = seededRandom(9);
+  const cases: [string, Uint8Array][] = [
+    ["empty", new Uint8Array(0)],
+    ["one byte", new Uint8Array([7])],
+    ["a run", new Uint8Array(100_000).fill(0x61)],
+    ["text", new TextEncoder().encode("/app/n1/app/n2/app/n3 ".repeat(3000))],
+    ["random", Uint8Array.from({ length: 40_000 }, () => r.int(256))],
+    ["low entropy", Uint8Array.from({ length: 70_000 }, () => r.int(4))],
+  ];
+  for (const [name, data] of cases) {
+    const c = snappyCompress(data);
+    assert.deepEqual(snappyDecompress(c), data, name);
+    if (name === "a run" || name === "text") {
+      assert.ok(c.length < data.length / 5, `${name} compresses`);
+    }
   }
+  assert.throws(() => snappyDecompress(new Uint8Array([5, 0x0a, 1])), /snappy/);
+  assert.throws(() => snappyStreamDecode(new Uint8Array([0, 0, 0, 9, 1])), /snappy/);
 });
+
+interopTest(
+  "Apache's snappy snapshots (zookeeper.snapshot.compression.method=snappy) load in zkts",
+  async () => {
+    const apache = await startApache({
+      forceSync: false,
+      systemProperties: { "zookeeper.snapshot.compression.method": "snappy" },
+    });
+    try {
+      const dir = `${apache.dataDir}/version-2`;
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+        n.endsWith(".snappy")
+      );
+      assert.ok(names.length > 0, "Apache wrote a snappy snapshot at start");
+      for (const name of names) {
+        const snap = await readSnapshot({ storage: new DenoStorage(), path: `${dir}/${name}` });
+        const paths = snap.nodes.map((n) => n.path);
+        assert.ok(
+          paths.includes("/") && paths.includes("/zookeeper") && paths.includes("/zookeeper/quota"),
+          name,
+        );
+      }
+    } finally {
+      await apache.stop();
+    }
+  },
+);
