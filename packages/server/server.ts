@@ -7,8 +7,20 @@
  * @module
  */
 import { DataTree } from "@zkts/datatree";
-import { decode, encode, FrameSplitter, OpCode, TxnEntry } from "@zkts/jute";
-import { DenoStorage, joinPath, readTxnLog, recoverLog, TxnLog } from "@zkts/persistence";
+import { decode, encode, FrameSplitter, OpCode, type SnapshotNode, TxnEntry } from "@zkts/jute";
+import {
+  DenoStorage,
+  joinPath,
+  purge,
+  restore,
+  type RollJitter,
+  rollJitter,
+  seededRandom,
+  shouldRoll,
+  type Storage,
+  type TxnLog,
+  writeSnapshot,
+} from "@zkts/persistence";
 import type { ZkConfig } from "./config.ts";
 import {
   type Clock,
@@ -71,6 +83,14 @@ export class ZkServer {
   #pendingSince: number[] = [];
   #pendingZxids: bigint[] = [];
   #pendingHead = 0;
+  #storage: Storage;
+  #snapDir: string;
+  #logDir: string;
+  #random = seededRandom(Date.now() & 0x7fffffff);
+  #jitter: RollJitter;
+  #logCount = 0;
+  #snapshotting: Promise<void> | null = null;
+  #purgeTimer: ReturnType<typeof setInterval> | undefined;
   #http: Deno.HttpServer[] = [];
 
   private constructor(
@@ -79,7 +99,14 @@ export class ZkServer {
     log: TxnLog,
     listener: Deno.TcpListener,
     logger: Pick<Console, "info" | "warn" | "error">,
+    storage: Storage,
+    snapDir: string,
+    logDir: string,
   ) {
+    this.#storage = storage;
+    this.#snapDir = snapDir;
+    this.#logDir = logDir;
+    this.#jitter = rollJitter(config.snapCount, 0, this.#random);
     this.config = config;
     this.core = core;
     this.#log = log;
@@ -88,6 +115,13 @@ export class ZkServer {
     this.#acceptLoop = this.#accept();
     this.#schedule();
     this.#startHttp();
+    if (config.purgeIntervalHours > 0) {
+      this.#purgeTimer = setInterval(() => {
+        this.purge().then((removed) => {
+          if (removed.length) this.#logger.info(`Purged ${removed.join(", ")}`);
+        }).catch((e) => this.#logger.warn(`purge failed: ${e.message}`));
+      }, config.purgeIntervalHours * 3600_000);
+    }
     // ContainerManager: znode.container.checkIntervalMs (default one minute).
     const every = config.containerCheckIntervalMs;
     this.#containerTimer = setInterval(() => {
@@ -114,19 +148,45 @@ export class ZkServer {
     const clock = opts.clock ?? realClock;
     const storage = new DenoStorage();
     const logDir = joinPath(config.dataLogDir, "version-2");
-    await Deno.mkdir(joinPath(config.dataDir, "version-2"), { recursive: true });
+    const snapDir = joinPath(config.dataDir, "version-2");
+    await Deno.mkdir(snapDir, { recursive: true });
     await Deno.mkdir(logDir, { recursive: true });
 
-    // Recovery: replay the txn log into a fresh tree (snapshots: issue #5).
-    const report = await recoverLog({ storage, dir: logDir });
-    for (const t of report.truncated) {
-      logger.warn(`txn log: dropped a torn record at ${t.file}:${t.offset} (${t.reason})`);
-    }
+    // Recovery (FileTxnSnapLog.restore): the newest valid snapshot, then the
+    // txns after it. An Apache ZooKeeper dataDir is read as it is.
+    const ref: { server?: ZkServer } = {};
+    const rawNodes: SnapshotNode[] = [];
+    const t0 = performance.now();
+    const restored = await restore({
+      storage,
+      dir: logDir,
+      snapDir,
+      forceSync: config.forceSync,
+      preAllocSize: config.preAllocSizeBytes,
+      logger,
+      onRawNode: (n) => rawNodes.push(n),
+      onReset: () => rawNodes.length = 0,
+      onPersisted: (upTo) => {
+        const server = ref.server;
+        if (server) server.#onPersisted(upTo);
+      },
+      onFailure: (e) => {
+        if (ref.server) ref.server.#onLogFailure(e);
+      },
+    });
+    const log = restored.log;
     const tree = new DataTree<Conn>({ extendedTypesEnabled: config.extendedTypesEnabled });
     const sessions = new Map<bigint, number>();
     let lastZxid = 0n;
+    if (restored.snapshot) {
+      const snap = restored.snapshot;
+      tree.load([...snap.acls].map(([id, acls]) => ({ id, acls })), rawNodes);
+      for (const [id, timeout] of snap.sessions) sessions.set(id, timeout);
+      lastZxid = snap.zxid;
+    }
+    rawNodes.length = 0;
     let replayed = 0;
-    for await (const rec of readTxnLog({ storage, dir: logDir })) {
+    for await (const rec of restored.replay()) {
       const entry = decodeEntry(rec.bytes);
       tree.processTxn(entry.header, entry.txn);
       if (entry.header.type === OpCode.createSession) {
@@ -138,28 +198,16 @@ export class ZkServer {
       replayed++;
     }
     tree.lastProcessedZxid = lastZxid;
-    if (replayed > 0) {
+    if (restored.snapshot || replayed > 0) {
       logger.info(
-        `Recovered ${replayed} txns up to zxid 0x${
+        `Restored ${
+          restored.snapshot ? restored.snapshot.name : "no snapshot"
+        } and ${replayed} txns up to zxid 0x${
           lastZxid.toString(16)
-        }, ${sessions.size} sessions`,
+        }, ${sessions.size} sessions in ${(performance.now() - t0).toFixed(0)} ms`,
       );
     }
 
-    const ref: { server?: ZkServer } = {};
-    const log = await TxnLog.open({
-      storage,
-      dir: logDir,
-      forceSync: config.forceSync,
-      preAllocSize: config.preAllocSizeBytes,
-      onPersisted: (upTo) => {
-        const server = ref.server;
-        if (server) server.#onPersisted(upTo);
-      },
-      onFailure: (e) => {
-        if (ref.server) ref.server.#onLogFailure(e);
-      },
-    });
     const core = new ServerCore(tree, {
       tickTimeMs: config.tickTime,
       minSessionTimeoutMs: config.minSessionTimeout,
@@ -177,7 +225,10 @@ export class ZkServer {
       port: config.clientPort ?? 2181,
       transport: "tcp",
     });
-    ref.server = new ZkServer(config, core, log, listener, logger);
+    ref.server = new ZkServer(config, core, log, listener, logger, storage, snapDir, logDir);
+    // Apache takes a snapshot once the database is loaded (ZooKeeperServer.loadData),
+    // so a dataDir always holds one: Apache can start from a zkts dataDir.
+    await ref.server.takeSnapshot();
     return ref.server;
   }
 
@@ -193,6 +244,75 @@ export class ZkServer {
       this.#pendingHead = 0;
     }
     this.#perform(this.core.logged(upTo));
+  }
+
+  /**
+   * SyncRequestProcessor's rule: past snapCount/2 + a random share of it,
+   * roll the log and take a snapshot in the background (one at a time; "too
+   * busy to snap" skips, as Apache does).
+   */
+  #maybeRoll(): void {
+    const state = {
+      logCount: this.#logCount,
+      logBytes: 0,
+      snapCount: this.config.snapCount,
+      snapSizeInBytes: 0,
+      jitter: this.#jitter,
+    };
+    if (!shouldRoll(state)) return;
+    this.#jitter = rollJitter(this.config.snapCount, 0, this.#random);
+    this.#logCount = 0;
+    this.#log.roll();
+    if (this.#snapshotting) {
+      this.#logger.warn("Too busy to snap, skipping");
+      return;
+    }
+    this.takeSnapshot().catch((e) => this.#logger.error(`snapshot failed: ${e.message}`));
+  }
+
+  /**
+   * Writes `snapshot.<zxid>` of the tree as it is now, in Apache's format.
+   * The tree's content is copied at once (a consistent point in time), then
+   * written and fsynced in the background.
+   */
+  takeSnapshot(): Promise<void> {
+    if (this.#snapshotting) return this.#snapshotting;
+    const tree = this.core.tree;
+    const zxid = tree.lastProcessedZxid;
+    const contents = {
+      sessions: [...this.core.sessions.sessions()].map((s) => [s.id, s.timeoutMs] as const),
+      acls: tree.aclEntries(),
+      nodes: [...tree.nodes()],
+      digest: tree.digestEnabled
+        ? { zxid, digestVersion: tree.digestVersion, digest: tree.digest }
+        : undefined,
+    };
+    const t0 = performance.now();
+    this.#snapshotting = writeSnapshot({
+      storage: this.#storage,
+      dir: this.#snapDir,
+      zxid,
+      fsync: this.config.forceSync,
+    }, contents).then(({ name, bytes }) => {
+      this.#logger.info(
+        `Snapshot ${name}: ${contents.nodes.length} znodes, ${bytes} bytes in ${
+          (performance.now() - t0).toFixed(0)
+        } ms`,
+      );
+    }).finally(() => {
+      this.#snapshotting = null;
+    });
+    return this.#snapshotting;
+  }
+
+  /** Removes old snapshots and logs, keeping `autopurge.snapRetainCount` (PurgeTxnLog). */
+  async purge(): Promise<string[]> {
+    return await purge({
+      storage: this.#storage,
+      snapDir: this.#snapDir,
+      logDir: this.#logDir,
+      snapRetainCount: this.config.snapRetainCount,
+    });
   }
 
   /** Serves the admin API and `/metrics` when zoo.cfg asks for them. */
@@ -303,6 +423,7 @@ export class ZkServer {
         ...(digest ? { digest } : {}),
       });
       this.#log.submit(hdr.zxid, bytes);
+      this.#logCount++;
       if (this.#pendingZxids.length - this.#pendingHead < 100_000) {
         this.#pendingZxids.push(hdr.zxid);
         this.#pendingSince.push(performance.now());
@@ -319,7 +440,10 @@ export class ZkServer {
         this.#maybeClose(sock);
       }
     }
-    if (fx.persist.length > 0) this.#schedule();
+    if (fx.persist.length > 0) {
+      this.#schedule();
+      this.#maybeRoll();
+    }
   }
 
   #write(sock: Socket, bytes: Uint8Array): void {
@@ -385,6 +509,7 @@ export class ZkServer {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     clearInterval(this.#containerTimer);
+    clearInterval(this.#purgeTimer);
     for (const h of this.#http) await h.shutdown().catch(() => {});
     try {
       this.#listener.close();
@@ -394,6 +519,7 @@ export class ZkServer {
     try {
       await this.#log.flush();
     } catch { /* reported by onFailure */ }
+    await this.#snapshotting?.catch(() => {});
     await this.#log.close();
   }
 }
