@@ -83,6 +83,7 @@ export class ZkServer {
   #pendingSince: number[] = [];
   #pendingZxids: bigint[] = [];
   #pendingHead = 0;
+  #drained: (() => void)[] = [];
   #storage: Storage;
   #snapDir: string;
   #logDir: string;
@@ -244,6 +245,9 @@ export class ZkServer {
       this.#pendingHead = 0;
     }
     this.#perform(this.core.logged(upTo));
+    if (this.#drained.length > 0 && this.core.outstanding <= this.config.globalOutstandingLimit) {
+      for (const r of this.#drained.splice(0)) r();
+    }
   }
 
   /**
@@ -378,6 +382,14 @@ export class ZkServer {
     let first = true;
     try {
       for (;;) {
+        // Throttle as Apache does past globalOutstandingLimit: stop reading
+        // requests until the txn log catches up (backpressure to clients).
+        while (
+          this.core.outstanding > this.config.globalOutstandingLimit && !sock.closed &&
+          !this.#stopped
+        ) {
+          await new Promise<void>((r) => this.#drained.push(r));
+        }
         const n = await sock.conn.read(buf);
         if (n === null || sock.closed) break;
         let chunk = buf.subarray(0, n);
@@ -507,6 +519,7 @@ export class ZkServer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    for (const r of this.#drained.splice(0)) r();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     clearInterval(this.#containerTimer);
     clearInterval(this.#purgeTimer);
