@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { DataTree } from "@zkts/datatree";
+import {
+  AuthPacket,
+  ConnectRequest,
+  ConnectResponse,
+  CreateRequest,
+  decode,
+  encode,
+  ErrorCode,
+  GetDataRequest,
+  GetDataResponse,
+  JuteReader,
+  JuteWriter,
+  OpCode,
+  ReplyHeader,
+  RequestHeader,
+  SetDataRequest,
+} from "@zkts/jute";
+import { type Conn, type Effects, ServerCore } from "./core.ts";
+
+const ACL = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+
+function harness() {
+  const clock = { now: 0 };
+  const core = new ServerCore(new DataTree<Conn>(), {
+    tickTimeMs: 100,
+    minSessionTimeoutMs: 200,
+    maxSessionTimeoutMs: 2000,
+    maxClientCnxns: 2,
+    skipACL: false,
+    reconfigEnabled: false,
+    serverId: 1,
+    lastZxid: 0n,
+  }, { nowMs: () => clock.now, wallMs: () => 1_700_000_000_000 + clock.now });
+  /** Everything durable at once: apply what was persisted. */
+  const settle = (fx: Effects): Effects => {
+    const out: Effects = { persist: [], send: [...fx.send], close: [...fx.close] };
+    if (fx.persist.length > 0) {
+      const more = core.logged(fx.persist[fx.persist.length - 1].prepared.hdr.zxid);
+      out.send.push(...more.send);
+      out.close.push(...more.close);
+    }
+    return out;
+  };
+  const open = (id: number, timeOut = 1000): bigint => {
+    core.connect(id, "127.0.0.1", 40000 + id);
+    const fx = settle(core.receive(
+      id,
+      encode(ConnectRequest, {
+        protocolVersion: 0,
+        lastZxidSeen: 0n,
+        timeOut,
+        sessionId: 0n,
+        passwd: new Uint8Array(16),
+        readOnly: false,
+      }),
+    ));
+    const rsp = decode(ConnectResponse, fx.send[0].bytes.subarray(4));
+    return rsp.sessionId;
+  };
+  return { core, clock, settle, open };
+}
+
+function request(xid: number, type: number, write?: (w: JuteWriter) => void): Uint8Array {
+  const w = new JuteWriter();
+  RequestHeader.write(w, { xid, type });
+  write?.(w);
+  return w.toBytes();
+}
+
+function replies(fx: Effects, conn: number): { xid: number; err: number; body: JuteReader }[] {
+  return fx.send.filter((s) => s.conn === conn).map((s) => {
+    const r = new JuteReader(s.bytes.subarray(4));
+    const h = ReplyHeader.read(r);
+    return { xid: h.xid, err: h.err, body: r };
+  });
+}
+
+const create = (xid: number, path: string) =>
+  request(
+    xid,
+    OpCode.create,
+    (w) => CreateRequest.write(w, { path, data: null, acl: ACL, flags: 0 }),
+  );
+const getData = (xid: number, path: string) =>
+  request(xid, OpCode.getData, (w) => GetDataRequest.write(w, { path, watch: false }));
+
+Deno.test("core: a read behind a write of the same connection waits for it; others do not", () => {
+  const { core, open } = harness();
+  open(1);
+  open(2);
+  const fx1 = core.receive(1, create(1, "/a"));
+  assert.equal(fx1.persist.length, 1, "the create is to be logged");
+  assert.equal(fx1.send.length, 0, "no reply before the txn is durable");
+  const fx2 = core.receive(1, getData(2, "/a"));
+  assert.equal(fx2.send.length, 0, "the read waits behind the write");
+  const other = core.receive(2, getData(1, "/a"));
+  assert.deepEqual(replies(other, 2).map((r) => r.err), [ErrorCode.NoNode], "not yet applied");
+  const done = core.logged(fx1.persist[0].prepared.hdr.zxid);
+  const r = replies(done, 1);
+  assert.deepEqual(r.map((x) => [x.xid, x.err]), [[1, 0], [2, 0]], "in request order");
+  assert.equal(GetDataResponse.read(r[1].body).stat.czxid, fx1.persist[0].prepared.hdr.zxid);
+});
+
+Deno.test("core: pipelined writes share one group commit and reply in order", () => {
+  const { core, open } = harness();
+  open(1);
+  const persisted = [];
+  for (let i = 0; i < 5; i++) persisted.push(...core.receive(1, create(i + 1, `/n${i}`)).persist);
+  const zxids = persisted.map((p) => p.prepared.hdr.zxid);
+  assert.deepEqual(zxids, [...zxids].sort((a, b) => (a < b ? -1 : 1)), "zxids increase");
+  const done = core.logged(zxids[4]);
+  assert.deepEqual(replies(done, 1).map((r) => r.xid), [1, 2, 3, 4, 5]);
+});
+
+Deno.test("core: a silent session expires at its tick boundary and its ephemerals go", () => {
+  const { core, clock, settle, open } = harness();
+  open(1, 300); // 300 ms: expires at round(0 + 300) = 400
+  const eph = request(
+    1,
+    OpCode.create,
+    (w) => CreateRequest.write(w, { path: "/e", data: null, acl: ACL, flags: 1 }),
+  );
+  settle(core.receive(1, eph));
+  assert.ok(core.tree.has("/e"));
+  clock.now = 399;
+  assert.equal(core.tick().persist.length, 0);
+  clock.now = 400;
+  const fx = settle(core.tick());
+  assert.deepEqual(fx.close, [1], "the expired session's connection is closed");
+  assert.ok(!core.tree.has("/e"));
+  assert.equal(core.sessions.size, 0);
+});
+
+Deno.test("core: unknown ops get Unimplemented and the connection closes", () => {
+  const { core, open } = harness();
+  open(1);
+  const fx = core.receive(1, request(9, 999));
+  assert.deepEqual(replies(fx, 1).map((r) => r.err), [ErrorCode.Unimplemented]);
+  assert.deepEqual(fx.close, [1]);
+});
+
+Deno.test("core: auth with an unknown scheme fails and closes; digest adds an id", () => {
+  const { core, open } = harness();
+  open(1);
+  const ok = core.receive(
+    1,
+    request(
+      -4,
+      OpCode.auth,
+      (w) =>
+        AuthPacket.write(w, { type: 0, scheme: "digest", auth: new TextEncoder().encode("u:p") }),
+    ),
+  );
+  assert.deepEqual(replies(ok, 1).map((r) => [r.xid, r.err]), [[-4, 0]]);
+  assert.ok(core.conn(1)!.authInfo.some((id) => id.scheme === "digest" && id.id.startsWith("u:")));
+  const bad = core.receive(
+    1,
+    request(
+      -4,
+      OpCode.auth,
+      (w) => AuthPacket.write(w, { type: 0, scheme: "kerberos", auth: new Uint8Array(1) }),
+    ),
+  );
+  assert.deepEqual(replies(bad, 1).map((r) => r.err), [ErrorCode.AuthFailed]);
+  assert.deepEqual(bad.close, [1]);
+});
+
+Deno.test("core: maxClientCnxns per IP refuses the next connection", () => {
+  const { core } = harness();
+  assert.deepEqual(core.connect(1, "10.0.0.1", 1).close, []);
+  assert.deepEqual(core.connect(2, "10.0.0.1", 2).close, []);
+  assert.deepEqual(core.connect(3, "10.0.0.1", 3).close, [3]);
+  core.disconnected(1);
+  assert.deepEqual(core.connect(4, "10.0.0.1", 4).close, []);
+});
+
+Deno.test("core: a garbage frame closes only its connection", () => {
+  const { core, open } = harness();
+  open(1);
+  open(2);
+  const fx = core.receive(1, new Uint8Array([0, 0, 0, 1, 0, 0]));
+  assert.deepEqual(fx.close, [1]);
+  const ok = core.receive(
+    2,
+    request(
+      5,
+      OpCode.setData,
+      (w) => SetDataRequest.write(w, { path: "/", data: null, version: -1 }),
+    ),
+  );
+  assert.equal(ok.persist.length, 1);
+});
