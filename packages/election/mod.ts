@@ -19,3 +19,6 @@
 export * from "./quorum.ts";
 export * from "./vote.ts";
 export * from "./election.ts";
+export * from "./wire.ts";
+export * from "./manager.ts";
+export * from "./peer.ts";
