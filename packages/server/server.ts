@@ -452,10 +452,7 @@ export class ZkServer {
         this.#maybeClose(sock);
       }
     }
-    if (fx.persist.length > 0) {
-      this.#schedule();
-      this.#maybeRoll();
-    }
+    if (fx.persist.length > 0) this.#maybeRoll();
   }
 
   #write(sock: Socket, bytes: Uint8Array): void {
