@@ -6,8 +6,8 @@
  * Environment: `ZKTS_DIFF_SEEDS` (how many seeds, default 3),
  * `ZKTS_DIFF_OPS` (ops per seed, default 10000), `ZKTS_DIFF_SEED` (the first
  * seed, default 1), `ZKTS_DIFF_SAVE` (a directory: each history is written
- * there as `<server>-<seed>.msgpack`), `ZKTS_DIFF_EXPIRE=1` (expire a
- * session half way; off by default while zkts does not expire sessions).
+ * there as `<server>-<seed>.msgpack`), `ZKTS_DIFF_EXPIRE=0` (do not expire
+ * a session half way).
  *
  * @module
  */
@@ -47,7 +47,7 @@ export function settings(): {
     seeds: Array.from({ length: n }, (_, i) => first + i),
     ops,
     save: Deno.env.get("ZKTS_DIFF_SAVE") || undefined,
-    expire: Deno.env.get("ZKTS_DIFF_EXPIRE") === "1",
+    expire: Deno.env.get("ZKTS_DIFF_EXPIRE") !== "0",
     exclude: (Deno.env.get("ZKTS_DIFF_EXCLUDE") ?? KNOWN_DIFFERENCES.join(","))
       .split(",").filter((x) => x),
   };
