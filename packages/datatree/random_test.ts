@@ -115,7 +115,7 @@ function toRequest(r: Rec): WriteRequest {
 }
 
 Deno.test("random ops vs Apache 3.8: txns, results, reads and watch events all match", () => {
-  const tree = new DataTree<string>({ extendedTypesEnabled: true });
+  const tree = new DataTree<string>({ extendedTypesEnabled: true, apacheVersion: "3.8" });
   const prep = new Preparer(tree, { enforceQuota: true });
   const session = new Map<string, bigint>();
   const auth = new Map<string, Id[]>();
@@ -176,6 +176,24 @@ Deno.test("random ops vs Apache 3.8: txns, results, reads and watch events all m
         write(label, { type: OpCode.closeSession }, what);
         tree.removeWatcher(label);
         return;
+      case "addwatch":
+        tree.addWatch(r.path, label, r.mode);
+        assert.deepEqual({}, res, what);
+        return;
+      case "checkwatch":
+      case "removewatch": {
+        let got: Rec;
+        try {
+          const ok = r.op === "checkwatch"
+            ? tree.containsWatcher(r.path, r.type, label)
+            : tree.removeWatch(r.path, r.type, label);
+          got = ok ? {} : { err: -121 };
+        } catch (e) {
+          got = { err: (e as { code: number }).code };
+        }
+        assert.deepEqual(got, res, what);
+        return;
+      }
       case "get":
       case "exists":
       case "children":

@@ -123,6 +123,15 @@ export interface DataTreeOptions {
   digestEnabled?: boolean;
   /** zookeeper.extendedTypesEnabled (default false): TTL nodes. */
   extendedTypesEnabled?: boolean;
+  /**
+   * Whose watch rules to follow (default "3.9"). "3.8": one watch mode per
+   * (path, watcher), the last replacing the previous; recursive watches are
+   * kept by the child watches too and fire at their own path (for every event
+   * but NodeChildrenChanged); checkWatches and removeWatches of Data or
+   * Children match any mode, and the Persistent and PersistentRecursive
+   * watcher types answer MarshallingError.
+   */
+  apacheVersion?: "3.8" | "3.9";
 }
 
 /** A watch notification the server delivers to `watcher`. */
@@ -216,8 +225,9 @@ export class DataTree<W = unknown> {
   #hash = new AdHash();
   #digestEnabled: boolean;
   #extended: boolean;
-  #dataWatches = new WatchManager<W>();
-  #childWatches = new WatchManager<W>();
+  #v38: boolean;
+  #dataWatches: WatchManager<W>;
+  #childWatches: WatchManager<W>;
   #events: WatchEvent<W>[] = [];
   /** DataTree.lastProcessedZxid. */
   lastProcessedZxid = 0n;
@@ -225,6 +235,9 @@ export class DataTree<W = unknown> {
   constructor(options: DataTreeOptions = {}) {
     this.#digestEnabled = options.digestEnabled ?? true;
     this.#extended = options.extendedTypesEnabled ?? false;
+    this.#v38 = options.apacheVersion === "3.8";
+    this.#dataWatches = new WatchManager<W>({ apache38: this.#v38 });
+    this.#childWatches = new WatchManager<W>({ apache38: this.#v38 });
     this.#root = this.#s.addRoot();
     this.#addDigest(this.#root);
     const proc = this.#proc = this.#s.addChild(this.#root, "zookeeper");
@@ -685,7 +698,7 @@ export class DataTree<W = unknown> {
     acl: readonly ACL[],
     suppress?: Set<W> | null,
   ) {
-    const ws = mgr.triggerWatch(path, suppress);
+    const ws = mgr.triggerWatch(path, suppress, type === Event.NodeChildrenChanged);
     if (ws !== null) {
       for (const w of ws) {
         this.#events.push({ watcher: w, type, state: KeeperState.SyncConnected, path, zxid, acl });
@@ -706,6 +719,8 @@ export class DataTree<W = unknown> {
       this.#childWatches.addWatch(path, watcher, WatcherMode.Persistent);
     } else if (addWatchMode === 1) {
       this.#dataWatches.addWatch(path, watcher, WatcherMode.PersistentRecursive);
+      // 3.8 adds recursive watches to the child watches too.
+      if (this.#v38) this.#childWatches.addWatch(path, watcher, WatcherMode.PersistentRecursive);
     } else {
       throw new RangeError(`Unsupported mode: ${addWatchMode}`);
     }
@@ -751,6 +766,7 @@ export class DataTree<W = unknown> {
       this.#dataWatches.addWatch(path, watcher, WatcherMode.Persistent);
     }
     for (const path of lists.persistentRecursiveWatches ?? []) {
+      if (this.#v38) this.#childWatches.addWatch(path, watcher, WatcherMode.PersistentRecursive);
       this.#dataWatches.addWatch(path, watcher, WatcherMode.PersistentRecursive);
     }
     return out;
@@ -759,8 +775,17 @@ export class DataTree<W = unknown> {
   /**
    * checkWatches: whether `watcher` has a watch of WatcherType `type`
    * (Children 1, Data 2, Any 3, Persistent 4, PersistentRecursive 5) on `path`.
+   *
+   * @throws {KeeperError} MarshallingError (-5) for types 4 and 5 with apacheVersion "3.8".
    */
   containsWatcher(path: string, type: number, watcher: W): boolean {
+    if (this.#v38) {
+      if (type === 1) return this.#childWatches.containsWatcher(path, watcher, null);
+      if (type === 2) return this.#dataWatches.containsWatcher(path, watcher, null);
+      if (type !== 3) {
+        throw new KeeperError(Err.MarshallingError, { op: "checkWatches", reason: `type ${type}` });
+      }
+    }
     switch (type) {
       case 1:
         return this.#childWatches.containsWatcher(path, watcher, WatcherMode.Standard);
@@ -781,8 +806,20 @@ export class DataTree<W = unknown> {
   /**
    * removeWatches: removes `watcher`'s watches of WatcherType `type` on `path`;
    * returns whether any went (false → the server answers NoWatcher -121).
+   *
+   * @throws {KeeperError} MarshallingError (-5) for types 4 and 5 with apacheVersion "3.8".
    */
   removeWatch(path: string, type: number, watcher: W): boolean {
+    if (this.#v38) {
+      if (type === 1) return this.#childWatches.removeWatch(path, watcher, null);
+      if (type === 2) return this.#dataWatches.removeWatch(path, watcher, null);
+      if (type !== 3) {
+        throw new KeeperError(Err.MarshallingError, {
+          op: "removeWatches",
+          reason: `type ${type}`,
+        });
+      }
+    }
     switch (type) {
       case 1:
         return this.#childWatches.removeWatch(path, watcher, WatcherMode.Standard);

@@ -40,6 +40,17 @@ export class WatchManager<W> {
   #table = new Map<string, Set<W>>();
   #byWatcher = new Map<W, Map<string, number>>();
   #recursive = 0;
+  #v38: boolean;
+
+  /**
+   * @param options.apache38 Apache 3.8's rules (WatcherModeManager): one mode
+   * per (path, watcher), the last added replacing the previous one, and a
+   * recursive watch fires at its own path too, for every event but
+   * NodeChildrenChanged. (3.9, ZOOKEEPER-4466: modes add up.)
+   */
+  constructor(options: { apache38?: boolean } = {}) {
+    this.#v38 = options.apache38 ?? false;
+  }
 
   /** Number of (path, watcher) pairs. */
   get size(): number {
@@ -56,10 +67,11 @@ export class WatchManager<W> {
     let paths = this.#byWatcher.get(watcher);
     if (paths === undefined) this.#byWatcher.set(watcher, paths = new Map());
     const old = paths.get(path) ?? 0;
-    const next = old | flag(mode);
+    const next = this.#v38 ? flag(mode) : old | flag(mode);
     if (next !== old) {
       paths.set(path, next);
-      if (mode === WatcherMode.PersistentRecursive) this.#recursive++;
+      if ((next & RECURSIVE) && !(old & RECURSIVE)) this.#recursive++;
+      if (!(next & RECURSIVE) && (old & RECURSIVE)) this.#recursive--;
       return true;
     }
     return false;
@@ -84,8 +96,10 @@ export class WatchManager<W> {
    * Fires the watches of `path` (and, when recursive watches exist, the
    * recursive ones of its ancestors): standard watches are removed. Returns the
    * watchers to notify (minus `suppress`), or null when none.
+   *
+   * @param childrenChanged the event is NodeChildrenChanged (3.8 rules keep it from recursive watches).
    */
-  triggerWatch(path: string, suppress?: Set<W> | null): Set<W> | null {
+  triggerWatch(path: string, suppress?: Set<W> | null, childrenChanged = false): Set<W> | null {
     const fired = new Set<W>();
     const all = this.#recursive > 0;
     let p = path;
@@ -97,7 +111,9 @@ export class WatchManager<W> {
           const paths = this.#byWatcher.get(w);
           const f = paths?.get(p);
           if (paths === undefined || f === undefined) continue;
-          if (level === 0) {
+          if (this.#v38 && (f & RECURSIVE)) {
+            if (!childrenChanged) fired.add(w);
+          } else if (level === 0) {
             fired.add(w);
             const nf = f & ~flag(WatcherMode.Standard);
             if (nf === 0) {
@@ -126,8 +142,11 @@ export class WatchManager<W> {
     return fired;
   }
 
-  /** Whether (path, watcher) has a watch, of `mode` when given. */
+  /** Whether (path, watcher) has a watch, of `mode` when given (3.8 rules, no mode: whether the path has any watch). */
   containsWatcher(path: string, watcher: W, mode: WatcherMode | null = null): boolean {
+    // Apache 3.8's WatchManager.containsWatcher(path, watcher) answers whether
+    // anyone watches the path (it never looks the watcher up in the set).
+    if (this.#v38 && mode === null) return (this.#table.get(path)?.size ?? 0) > 0;
     const f = this.#byWatcher.get(watcher)?.get(path);
     return f !== undefined && (mode === null || (f & flag(mode)) !== 0);
   }

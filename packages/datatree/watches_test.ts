@@ -268,3 +268,39 @@ Deno.test("WatchManager: modes add up per path and come off one by one", () => {
   assert.equal(m.triggerWatch("/b"), null);
   assert.deepEqual([...m.triggerWatch("/a", new Set([1])) ?? []], []);
 });
+
+Deno.test("apacheVersion 3.8: one mode per watch, recursive watches at their own path, lax checkWatches", () => {
+  const t = new DataTree<string>({ apacheVersion: "3.8" });
+  create(t, "/a");
+  // A standard watch replaces a persistent one (WatcherModeManager).
+  t.addWatch("/a", "w", 0);
+  t.getData("/a", "w");
+  assert.deepEqual(events(set(t, "/a")), [`w ${Ev.NodeDataChanged} /a`]);
+  assert.deepEqual(
+    events(set(t, "/a")),
+    [],
+    "the persistent data watch went with the standard one",
+  );
+  // A recursive watch is in the child watches too, and skips NodeChildrenChanged
+  // (w's persistent child watch is still there).
+  t.addWatch("/a", "r", 1);
+  assert.deepEqual(events(create(t, "/a/b")), [
+    `r ${Ev.NodeCreated} /a/b`,
+    `w ${Ev.NodeChildrenChanged} /a`,
+  ]);
+  assert.deepEqual(events(del(t, "/a/b")), [
+    `r ${Ev.NodeDeleted} /a/b`,
+    `w ${Ev.NodeChildrenChanged} /a`,
+  ]);
+  assert.deepEqual(events(set(t, "/a")), [`r ${Ev.NodeDataChanged} /a`]);
+  // checkWatches Data/Children/Any answers whether anyone watches the path.
+  assert.equal(t.containsWatcher("/a", WT.Data, "nobody"), true);
+  assert.equal(t.containsWatcher("/a", WT.Children, "nobody"), true);
+  assert.equal(t.removeWatch("/a", WT.Data, "nobody"), false);
+  assert.throws(() => t.containsWatcher("/a", WT.Persistent, "r"), { code: -5 });
+  assert.throws(() => t.removeWatch("/a", WT.PersistentRecursive, "r"), { code: -5 });
+  assert.equal(t.removeWatch("/a", WT.Any, "r"), true);
+  assert.equal(t.containsWatcher("/a", WT.Any, "r"), true, "w still watches /a");
+  assert.equal(t.removeWatch("/a", WT.Any, "w"), true);
+  assert.equal(t.containsWatcher("/a", WT.Any, "r"), false);
+});

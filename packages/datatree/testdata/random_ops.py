@@ -9,6 +9,7 @@ import random
 import sys
 from collections import namedtuple
 
+from kazoo import exceptions as kexc
 from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException, ZookeeperError
 from kazoo.protocol import connection as kconn
@@ -30,6 +31,45 @@ def _record(self, buffer, offset):
 
 
 kconn.ConnectionHandler._read_watch_event = _record
+
+
+# Codes kazoo 2.8 does not know (3.6+), so they raise instead of killing the connection.
+class NoWatcherError(ZookeeperError):
+    code = -121
+
+
+class QuotaExceededError(ZookeeperError):
+    code = -125
+
+
+kexc.EXCEPTIONS[-121] = NoWatcherError
+kexc.EXCEPTIONS[-125] = QuotaExceededError
+
+
+class PathInt(namedtuple("PathInt", "path value")):
+    """addWatch (path, mode), checkWatches and removeWatches (path, type)."""
+
+    def serialize(self):
+        b = bytearray()
+        b.extend(ser.write_string(self.path))
+        b.extend(ser.int_struct.pack(self.value))
+        return b
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return True
+
+
+class AddWatch(PathInt):
+    type = 106
+
+
+class CheckWatches(PathInt):
+    type = 17
+
+
+class RemoveWatches(PathInt):
+    type = 18
 
 
 class CreateContainer(ser.Create2):
@@ -86,6 +126,7 @@ ACLS = {
 }
 NAMES = ["a", "b", "c", "d"]
 known = []
+watched = []
 
 
 def pick_path():
@@ -214,6 +255,8 @@ for i in range(n):
         run(label, rec, do)
     elif r < 0.72:
         rec = {"op": "get", "path": path, "watch": rnd.random() < 0.5}
+        if rec["watch"]:
+            watched.append(path)
         run(label, rec, lambda c, rec=rec: (lambda d: {"data": b64(d[0]), "stat": stat(d[1])})(
             c.get(rec["path"], watch=(lambda e: None) if rec["watch"] else None)))
     elif r < 0.82:
@@ -221,8 +264,22 @@ for i in range(n):
         run(label, rec, lambda c, rec=rec: {"stat": stat(c.exists(rec["path"], watch=(lambda e: None) if rec["watch"] else None))})
     elif r < 0.92:
         rec = {"op": "children", "path": path, "watch": rnd.random() < 0.5}
+        if rec["watch"]:
+            watched.append(path)
         run(label, rec, lambda c, rec=rec: (lambda d: {"children": d[0], "stat": stat(d[1])})(
             c.get_children(rec["path"], watch=(lambda e: None) if rec["watch"] else None, include_data=True)))
+    elif r < 0.935:
+        if watched and rnd.random() < 0.7:
+            path = rnd.choice(watched)
+        kind = rnd.choice(["addwatch", "addwatch", "checkwatch", "removewatch"])
+        if kind == "addwatch":
+            watched.append(path)
+            rec = {"op": kind, "path": path, "mode": rnd.choice([0, 1])}
+            run(label, rec, lambda c, rec=rec: (call(c, AddWatch(rec["path"], rec["mode"])), {})[1])
+        else:
+            rec = {"op": kind, "path": path, "type": rnd.choice([1, 2, 3, 4, 5])}
+            req = CheckWatches if kind == "checkwatch" else RemoveWatches
+            run(label, rec, lambda c, rec=rec, req=req: (call(c, req(rec["path"], rec["type"])), {})[1])
     elif r < 0.97:
         rec = {"op": "getacl", "path": path}
         run(label, rec, lambda c, rec=rec: (lambda d: {"acl": [[a.perms, a.id.scheme, a.id.id] for a in d[0]],
