@@ -4,8 +4,10 @@
 // event-loop pause while writing, and loads the same file with Apache
 // ZooKeeper's FileSnap (java, when installed) side by side:
 //   deno run -A packages/persistence/snapshot_bench.ts table [znodes]
-import type { StatPersisted } from "@zkts/jute";
-import { DenoStorage, readSnapshot, type SnapshotNodeEntry, writeSnapshot } from "./mod.ts";
+import type { SnapshotNode, StatPersisted } from "@zkts/jute";
+import { DataTree } from "@zkts/datatree";
+import { DenoStorage, readSnapshot, type SnapshotNodeEntry, TxnLog, writeSnapshot } from "./mod.ts";
+import { fakeTxn } from "./_test_util.ts";
 
 const storage = new DenoStorage();
 const root = await Deno.makeTempDir({ prefix: "zkts-snap-bench-" });
@@ -97,6 +99,71 @@ async function table(n: number): Promise<void> {
   }
   console.log(
     `zkts load (parse + check, no tree): ${loads.map((m) => m.toFixed(0)).join(", ")} ms`,
+  );
+  // Load into @zkts/datatree's DataTree, as a server starts.
+  let tree: DataTree | undefined;
+  const treeLoads: number[] = [];
+  // Once: more loads would leave the heap full of garbage for the measurement below.
+  for (let i = 0; i < 1; i++) {
+    tree = undefined;
+    t = performance.now();
+    const nodes: SnapshotNode[] = [];
+    const snap = await readSnapshot({
+      storage,
+      path: `${dir}/${name}`,
+      onRawNode: (n) => void nodes.push(n),
+    });
+    tree = new DataTree();
+    tree.load([...snap.acls].map(([id, acls]) => ({ id, acls })), nodes);
+    treeLoads.push(performance.now() - t);
+  }
+  console.log(`zkts load into a DataTree: ${treeLoads.map((m) => m.toFixed(0)).join(", ")} ms`);
+  // A snapshot of that tree written while the txn log takes appends: the
+  // event loop's longest pause, and the appends' latency meanwhile.
+  const log = await TxnLog.open({ storage, dir: `${root}/load-log` });
+  let next = 1n;
+  let stop = false;
+  const latencies: number[] = [];
+  const writer = (async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: 10 }, () => {
+        const z = next++;
+        return log.append(z, fakeTxn(z, 68));
+      }));
+      latencies.push(performance.now() - t0);
+    }
+  })();
+  last = performance.now();
+  longest = 0;
+  const gaps: number[] = [];
+  const ticker2 = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    gaps.push(now - last);
+    last = now;
+  }, 1);
+  t = performance.now();
+  await writeSnapshot({ storage, dir: `${root}/under-load`, zxid: 0x1234n }, {
+    sessions: new Map(),
+    acls: tree!.aclEntries(),
+    nodes: tree!.nodes(),
+  });
+  const underLoadMs = performance.now() - t;
+  clearInterval(ticker2);
+  stop = true;
+  await writer;
+  await log.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  console.log(
+    `snapshot of the DataTree under load: ${underLoadMs.toFixed(0)} ms, longest event-loop pause ` +
+      `${longest.toFixed(1)} ms (${gaps.filter((g) => g > 50).length} over 50 ms, ` +
+      `${gaps.filter((g) => g > 20).length} over 20 ms, of ${gaps.length} turns); meanwhile ${
+        next - 1n
+      } txns logged in batches of 10, latency ` +
+      `p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms, max ${pct(1).toFixed(1)} ms`,
   );
   try {
     const out = `${root}/java`;
