@@ -76,6 +76,7 @@ import {
   type WriteRequest,
 } from "@zkts/datatree";
 import { AUTH_HANDLERS } from "./auth.ts";
+import { consoleLogger, type Logger } from "./log.ts";
 import { checkPassword, negotiateTimeout, sessionPassword, SessionTracker } from "./sessions.ts";
 
 /** A connection's id, chosen by the shell. */
@@ -103,6 +104,8 @@ export interface CoreOptions {
   lastZxid: bigint;
   /** Sessions recovered from disk (id → timeout). */
   sessions?: Map<bigint, number>;
+  /** Where refusals and session events are logged (default: stdout/stderr). */
+  logger?: Logger;
 }
 
 /** A txn the shell must make durable (append to the txn log) and then report. */
@@ -347,6 +350,7 @@ export class ServerCore {
   #inflightHead = 0;
   #w = new JuteWriter(64 * 1024);
   #fx: Effects = emptyEffects();
+  #log: Logger;
 
   /** Builds the core over a tree recovered to `opts.lastZxid`. */
   constructor(tree: DataTree<Conn>, opts: CoreOptions, clock: Clock) {
@@ -354,6 +358,7 @@ export class ServerCore {
     this.#opts = opts;
     this.#clock = clock;
     this.#prep = new Preparer(tree, { skipACL: opts.skipACL });
+    this.#log = opts.logger ?? consoleLogger("server");
     this.#nextZxid = opts.lastZxid + 1n;
     tree.lastProcessedZxid = opts.lastZxid;
     this.sessions = new SessionTracker({
@@ -410,9 +415,9 @@ export class ServerCore {
   connect(id: ConnId, host: string, port: number): Effects {
     const n = this.#perIp.get(host) ?? 0;
     if (this.#opts.maxClientCnxns > 0 && n >= this.#opts.maxClientCnxns) {
-      console.warn(
-        `Too many connections from /${host} - max is ${this.#opts.maxClientCnxns}`,
-      );
+      this.#log.warn(`Too many connections from /${host} - max is ${this.#opts.maxClientCnxns}`, {
+        client: `${host}:${port}`,
+      });
       this.#fx.close.push(id);
       return this.#take();
     }
@@ -479,13 +484,10 @@ export class ServerCore {
       if (!c.handshaken) this.#onConnect(c, frame);
       else this.#onRequest(c, frame);
     } catch (e) {
-      if (e instanceof KeeperError || e instanceof Error) {
-        console.warn(
-          `Closing connection from ${c.host}:${c.port} (session 0x${
-            c.sessionId.toString(16)
-          }): ${e.message}`,
-        );
-      }
+      this.#log.warn(`Closing connection: ${e instanceof Error ? e.message : String(e)}`, {
+        client: `${c.host}:${c.port}`,
+        session: c.sessionId,
+      });
       this.#close(c);
     }
     return this.#take();
@@ -498,7 +500,7 @@ export class ServerCore {
     c.oldClient = req.readOnly === undefined;
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
       // The client has seen a newer state than ours: it must try another server.
-      console.info(
+      this.#log.info(
         `Refusing session(0x${
           req.sessionId.toString(16)
         }) request for client /${c.host}:${c.port} as it has seen zxid 0x${
@@ -556,7 +558,7 @@ export class ServerCore {
       c.established = true;
       this.#bySession.set(c.sessionId, c);
     } else {
-      console.info(
+      this.#log.info(
         `Invalid session 0x${
           c.sessionId.toString(16)
         } for client /${c.host}:${c.port}, probably expired`,
@@ -625,6 +627,10 @@ export class ServerCore {
     }
     // Request.isValid: unknown ops (and a bare check) get Unimplemented, then
     // the session's connection is closed (UnimplementedRequestProcessor).
+    this.#log.warn(`Received packet at server of unknown type ${h.type}`, {
+      client: `${c.host}:${c.port}`,
+      session: c.sessionId,
+    });
     this.#sendFrame(
       c,
       this.#frame(
@@ -640,10 +646,11 @@ export class ServerCore {
     const handler = Object.hasOwn(AUTH_HANDLERS, p.scheme) ? AUTH_HANDLERS[p.scheme] : undefined;
     const ids = handler ? handler(p.auth ?? new Uint8Array(0), this.#opts.superDigest) : null;
     if (ids === null) {
-      console.warn(
+      this.#log.warn(
         handler
           ? `Authentication failed for scheme: ${p.scheme}`
           : `No authentication provider for scheme: ${p.scheme} has [ip, digest]`,
+        { client: `${c.host}:${c.port}`, session: c.sessionId },
       );
       this.#sendFrame(c, this.#frame({ xid, zxid: 0n, err: ErrorCode.AuthFailed }, null, null));
       this.#close(c);
@@ -1030,7 +1037,7 @@ export class ServerCore {
   /** Clock tick: expires sessions whose time is up (closeSession txns). */
   tick(): Effects {
     for (const sid of this.sessions.expire(this.#clock.nowMs())) {
-      console.info(
+      this.#log.info(
         `Expiring session 0x${sid.toString(16)}, timeout of ${
           this.sessions.get(sid)?.timeoutMs ?? 0
         }ms exceeded`,

@@ -14,6 +14,7 @@ import {
   SetDataRequest,
 } from "@zkts/jute";
 import { type Conn, ServerCore } from "./core.ts";
+import { silentLogger } from "./log.ts";
 
 function setup(): { core: ServerCore; conn: number } {
   let now = 0;
@@ -26,6 +27,7 @@ function setup(): { core: ServerCore; conn: number } {
     reconfigEnabled: false,
     serverId: 1,
     lastZxid: 0n,
+    logger: silentLogger,
   }, { nowMs: () => now++, wallMs: () => 1_700_000_000_000 + now });
   core.connect(1, "127.0.0.1", 1);
   const fx = core.receive(

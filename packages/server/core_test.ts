@@ -18,6 +18,7 @@ import {
   SetDataRequest,
 } from "@zkts/jute";
 import { type Conn, type Effects, ServerCore } from "./core.ts";
+import { silentLogger } from "./log.ts";
 
 const ACL = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 
@@ -32,6 +33,7 @@ function harness() {
     reconfigEnabled: false,
     serverId: 1,
     lastZxid: 0n,
+    logger: silentLogger,
   }, { nowMs: () => clock.now, wallMs: () => 1_700_000_000_000 + clock.now });
   /** Everything durable at once: apply what was persisted. */
   const settle = (fx: Effects): Effects => {

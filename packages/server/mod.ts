@@ -20,3 +20,4 @@ export * from "./core.ts";
 export * from "./server.ts";
 export * from "./four_letter.ts";
 export * from "./admin.ts";
+export * from "./log.ts";

@@ -31,6 +31,7 @@ import {
   ServerCore,
 } from "./core.ts";
 import { adminApp, metricsApp } from "./admin.ts";
+import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
 /** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
@@ -38,7 +39,7 @@ export interface ServerStartOptions {
   /** Override the clock (tests). */
   clock?: Clock;
   /** Where log lines go (default console). */
-  logger?: Pick<Console, "info" | "warn" | "error">;
+  logger?: Logger;
 }
 
 const realClock: Clock = {
@@ -75,7 +76,7 @@ export class ZkServer {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #containerTimer: ReturnType<typeof setInterval> | undefined;
   #stopped = false;
-  #logger: Pick<Console, "info" | "warn" | "error">;
+  #logger: Logger;
   #acceptLoop: Promise<void>;
   #failed = false;
   /** Append-to-durable time of the txn log, for `/metrics`. */
@@ -99,7 +100,7 @@ export class ZkServer {
     core: ServerCore,
     log: TxnLog,
     listener: Deno.TcpListener,
-    logger: Pick<Console, "info" | "warn" | "error">,
+    logger: Logger,
     storage: Storage,
     snapDir: string,
     logDir: string,
@@ -145,7 +146,7 @@ export class ZkServer {
    * appends and starts serving the client port.
    */
   static async start(config: ZkConfig, opts: ServerStartOptions = {}): Promise<ZkServer> {
-    const logger = opts.logger ?? console;
+    const logger = opts.logger ?? consoleLogger("server");
     const clock = opts.clock ?? realClock;
     const storage = new DenoStorage();
     const logDir = joinPath(config.dataLogDir, "version-2");
@@ -217,6 +218,7 @@ export class ZkServer {
       skipACL: config.skipACL,
       superDigest: config.superDigest,
       reconfigEnabled: config.reconfigEnabled,
+      logger,
       serverId: 1,
       lastZxid,
       sessions,
