@@ -100,3 +100,11 @@ export class JavaHashSet {
       .map((e) => e.x);
   }
 }
+
+/** Java's String.split(regex) for a literal separator: trailing empty strings removed. */
+export function javaSplit(s: string, sep: string): string[] {
+  if (s.length === 0) return [""];
+  const parts = s.split(sep);
+  while (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
+  return parts;
+}

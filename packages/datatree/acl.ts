@@ -8,7 +8,7 @@
 import type { ACL, Id } from "@zkts/jute";
 import { ErrorCode as Err, Perms } from "@zkts/jute";
 import { KeeperError } from "./errors.ts";
-import { javaSplit } from "./quota.ts";
+import { javaSplit } from "./_javahash.ts";
 
 /** ZooDefs.Ids.ANYONE_ID_UNSAFE: world:anyone. */
 export const ANYONE_ID_UNSAFE: Id = Object.freeze({ scheme: "world", id: "anyone" }) as Id;

@@ -142,6 +142,13 @@ export class Preparer {
     this.#opts = options;
   }
 
+  /** Drops every outstanding change (the server lost its pending writes, e.g. on a leader change). */
+  clear(): void {
+    this.#list = [];
+    this.#head = 0;
+    this.#byPath.clear();
+  }
+
   /** Number of outstanding change records. */
   get outstanding(): number {
     return this.#list.length - this.#head;

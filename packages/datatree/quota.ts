@@ -30,10 +30,21 @@ export function quotaLimitPath(path: string): string {
   return QUOTA_ZOOKEEPER + path + "/" + LIMIT_NODE;
 }
 
-/** The stat node path of a quota root, as Quotas.statPath. */
+/**
+ * The stat node path of a quota root, as Quotas.statPath.
+ *
+ * @example
+ * ```ts
+ * import { quotaStatPath } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * assert.equal(quotaStatPath("/a/b"), "/zookeeper/quota/a/b/zookeeper_stats");
+ * ```
+ */
 export function quotaStatPath(path: string): string {
   return QUOTA_ZOOKEEPER + path + "/" + STAT_NODE;
 }
+
+import { javaSplit } from "./_javahash.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -113,12 +124,4 @@ export class StatsTrack {
   toBytes(): Uint8Array {
     return enc.encode(this.toString());
   }
-}
-
-/** Java's String.split(regex) for a literal: trailing empty strings removed. */
-export function javaSplit(s: string, sep: string): string[] {
-  if (s.length === 0) return [""];
-  const parts = s.split(sep);
-  while (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
-  return parts;
 }

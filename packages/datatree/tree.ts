@@ -112,7 +112,16 @@ export function ttlEphemeralOwner(ttl: bigint): bigint {
   return EXTENDED_MASK | ttl;
 }
 
-/** The TTL (ms) encoded in a TTL node's ephemeralOwner. */
+/**
+ * The TTL (ms) encoded in a TTL node's ephemeralOwner.
+ *
+ * @example
+ * ```ts
+ * import { ttlEphemeralOwner, ttlOf } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * assert.equal(ttlOf(ttlEphemeralOwner(60000n)), 60000n);
+ * ```
+ */
 export function ttlOf(owner: bigint): bigint {
   return owner & ~(EXTENDED_MASK | RESERVED_BITS_MASK);
 }
@@ -1117,7 +1126,8 @@ export class DataTree<W = unknown> {
             t.data,
             t.acl,
             t.ephemeral ? hdr.clientId : 0n,
-            t.parentCVersion,
+            // A CreateTxnV0 (before 3.3) has none: -1, as SerializeUtils reads it.
+            t.parentCVersion ?? -1,
             hdr.zxid,
             hdr.time,
           );
@@ -1233,7 +1243,7 @@ export class DataTree<W = unknown> {
     if (hdr.type === Op.create && rc.err === Err.NodeExists && rc.path !== undefined) {
       const parentName = rc.path.substring(0, rc.path.lastIndexOf("/"));
       try {
-        this.setCversionPzxid(parentName, (txn as CreateTxn).parentCVersion, hdr.zxid);
+        this.setCversionPzxid(parentName, (txn as CreateTxn).parentCVersion ?? -1, hdr.zxid);
       } catch (e) {
         if (!(e instanceof KeeperError)) throw e;
         rc.err = e.code;

@@ -233,3 +233,14 @@ Deno.test("getEphemerals: all, or those under a prefix (blank and '/' mean all)"
     assert.deepEqual(h.tree.getEphemerals(7n, prefix).sort(), want, `${prefix}`);
   }
 });
+
+Deno.test("a CreateTxnV0 (no parentCVersion) applies as parentCVersion -1", () => {
+  const t = new DataTree();
+  const rc = t.processTxn(
+    { clientId: 1n, cxid: 0, zxid: 1n, time: 0n, type: OpCode.create },
+    { path: "/old", data: null, acl: OPEN, ephemeral: false },
+  );
+  assert.equal(rc.err, 0);
+  assert.equal(t.statPersisted("/")!.cversion, 1);
+  assert.equal(t.statPersisted("/")!.pzxid, 1n);
+});
