@@ -351,6 +351,8 @@ export class NodeStore {
   setData(id: number, data: Uint8Array | null): void {
     const old = this.dataLen[id];
     if (old > 0) this.#datas.garbage += old;
+    // Not live any more: a compaction below must not copy the old bytes.
+    this.dataLen[id] = 0;
     if (data === null) {
       this.dataLen[id] = NULL_DATA;
       this.dataOff[id] = 0;

@@ -85,3 +85,27 @@ Deno.test("NodeStore: children keep creation order across removals", () => {
   assert.deepEqual(names, ["b", "d", "e"]);
   assert.equal(s.numChildren[root], 3);
 });
+
+Deno.test("NodeStore: name and data arenas compact and keep every live name and byte", () => {
+  const s = new NodeStore();
+  const root = s.addRoot();
+  const long = "x".repeat(200);
+  const keep: number[] = [];
+  for (let round = 0; round < 40; round++) {
+    const ids: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const id = s.addChild(root, `${long}-${round}-${i}`);
+      s.setData(id, new Uint8Array(300).fill(i & 0xff));
+      ids.push(id);
+    }
+    // Keep one per round, drop the rest: ~100 KB of names and 150 KB of data become garbage.
+    keep.push(ids[round % 500]);
+    for (const id of ids) if (id !== ids[round % 500]) s.remove(id);
+  }
+  assert.ok(s.bytesAllocated < 8 << 20, `arenas compacted: ${s.bytesAllocated} bytes`);
+  keep.forEach((id, round) => {
+    assert.equal(s.name(id), `${long}-${round}-${round % 500}`);
+    assert.equal(s.lookup(root, `/${long}-${round}-${round % 500}`), id);
+    assert.deepEqual(s.data(id), new Uint8Array(300).fill((round % 500) & 0xff));
+  });
+});
