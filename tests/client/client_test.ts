@@ -303,3 +303,23 @@ for (const target of TARGETS) {
     }
   });
 }
+
+for (const target of TARGETS) {
+  interopTest(`client vs ${target.name}: data near the 1 MB jute.maxbuffer limit`, async () => {
+    const server = await target.start({ forceSync: false });
+    const zk = await ZooKeeper.connect(server.connectString, { sessionTimeoutMs: 10000 });
+    try {
+      const big = new Uint8Array(1_000_000);
+      for (let i = 0; i < big.length; i++) big[i] = i % 251;
+      await zk.create("/big", big);
+      const { data, stat } = await zk.getData("/big");
+      assert.equal(stat.dataLength, big.length);
+      assert.deepEqual(data, big);
+      await zk.setData("/big", big.subarray(0, 500_000));
+      assert.equal((await zk.exists("/big"))?.dataLength, 500_000);
+    } finally {
+      await zk.close();
+      await server.stop();
+    }
+  });
+}
