@@ -1,0 +1,118 @@
+/**
+ * zkCli.sh (Apache's Java shell, unchanged) against Apache ZooKeeper 3.8 and
+ * zkts (issue #6): each script of `zkcli/*.txt` is fed on stdin to
+ * `zkCli.sh -server 127.0.0.1:<port>`, one zkCli process per `### session`
+ * block, against a fresh server of each kind; stdout and stderr are masked
+ * (times, session ids, the port; children lists sorted) and must be the same
+ * line by line.
+ */
+import assert from "node:assert/strict";
+import { interopTest, ORACLE_PATHS } from "../support/oracle.ts";
+import { TARGETS } from "../support/zkts.ts";
+import type { ApacheServer } from "../support/apache.ts";
+
+const DIR = new URL("./zkcli/", import.meta.url).pathname;
+
+/** The scripts every server must pass. */
+export const SCRIPTS = ["china", "flags", "acl", "watches"] as const;
+
+/** Scripts zkts answers differently today (README.md); run with `ZKTS_INTEROP_KNOWN=1`. */
+export const KNOWN_SCRIPTS = ["known"] as const;
+
+/** Splits a script into its sessions, without comment lines (zkCli has none). */
+export function sessionsOf(script: string): string[] {
+  return script.split(/^### session$/m).map((s) =>
+    s.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).join("\n") + "\n"
+  );
+}
+
+/**
+ * Masks what may differ between two faithful servers: times, session ids,
+ * the port; sorts children lists (hash order in Apache).
+ *
+ * @example
+ * ```ts
+ * import { maskZkCli } from "./zkcli_test.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(maskZkCli("ctime = Mon Nov 23 12:21:28 UTC 2026\n[b, a]"), "ctime = <time>\n[a, b]");
+ * ```
+ */
+export function maskZkCli(out: string): string {
+  return out.split("\n")
+    .filter((l) => !l.startsWith("SLF4J:"))
+    .map((l) =>
+      l.replace(/^([cm]time = ).*$/, "$1<time>")
+        .replace(/^ephemeralOwner = 0x[0-9a-f]+$/, (m) =>
+          m.endsWith(" 0x0") ? m : "ephemeralOwner = <session>")
+        .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
+        .replace(/^\[(.*)\]$/, (_, items: string) =>
+          `[${items === "" ? "" : items.split(", ").sort().join(", ")}]`)
+    )
+    .join("\n");
+}
+
+/** Runs one zkCli session (commands on stdin) and returns its masked stdout and stderr. */
+export async function zkCli(
+  server: ApacheServer,
+  commands: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(ORACLE_PATHS.zkCli, {
+    args: ["-server", server.connectString],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }, 60_000);
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(commands));
+  await w.close();
+  const out = await child.output();
+  clearTimeout(timer);
+  const dec = (b: Uint8Array) => maskZkCli(new TextDecoder().decode(b));
+  return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
+}
+
+/** The first differing line of two outputs, or null. */
+export function firstLineDiff(a: string, b: string): string | null {
+  const x = a.split("\n");
+  const y = b.split("\n");
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if (x[i] !== y[i]) {
+      return `line ${i + 1}:\n  Apache: ${x[i]}\n  zkts:   ${y[i]}`;
+    }
+  }
+  return null;
+}
+
+const known = Deno.env.get("ZKTS_INTEROP_KNOWN") === "1";
+for (const name of [...SCRIPTS, ...(known ? KNOWN_SCRIPTS : [])]) {
+  interopTest(`zkCli.sh: ${name}.txt, same output from Apache and zkts`, async () => {
+    const sessions = sessionsOf(await Deno.readTextFile(`${DIR}${name}.txt`));
+    const servers: ApacheServer[] = [];
+    try {
+      for (const t of TARGETS) {
+        servers.push(await t.start({ forceSync: false, extendedTypesEnabled: true }));
+      }
+      for (let i = 0; i < sessions.length; i++) {
+        const [a, z] = await Promise.all(servers.map((s) => zkCli(s, sessions[i])));
+        for (const stream of ["stdout", "stderr"] as const) {
+          const d = firstLineDiff(a[stream], z[stream]);
+          assert.equal(
+            d,
+            null,
+            `${name}.txt session ${i + 1} ${stream}: ${d}\n--- Apache ---\n${
+              a[stream]
+            }\n--- zkts ---\n${z[stream]}`,
+          );
+        }
+        assert.equal(z.code, a.code, `${name}.txt session ${i + 1}: exit code`);
+      }
+    } finally {
+      for (const s of servers) await s.stop();
+    }
+  });
+}
