@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { crc32Update } from "./digest.ts";
 
 /** No node: the end of a sibling list, the root's parent. */
 export const NIL = -1;
@@ -263,6 +264,12 @@ export class NodeStore {
       h = (Math.imul(h, 31) + c) | 0;
     }
     return h;
+  }
+
+  /** Continues a CRC32 state over the name bytes of `id` (no view allocated). */
+  crcName(id: number, state: number): number {
+    const off = this.nameOff[id];
+    return crc32Update(state, this.#names.buf, off, off + this.nameLen[id]);
   }
 
   /** The name bytes of `id` (a borrowed view: valid until the next store change). */

@@ -78,7 +78,7 @@ export function nodeDigest(
   data: Uint8Array | null,
   stat: StatPersisted,
 ): number {
-  const p = typeof path === "string" ? enc.encode(path === "/" ? "" : path) : path;
+  const p = typeof path === "string" ? encodePath(path === "/" ? "" : path) : path;
   if (isUnderZookeeper(p)) return 0;
   statView.setBigInt64(0, stat.czxid);
   statView.setBigInt64(8, stat.mzxid);
@@ -93,6 +93,21 @@ export function nodeDigest(
   if (data !== null) c = crc32Update(c, data);
   c = crc32Update(c, statBuf);
   return (c ^ -1) >>> 0;
+}
+
+let scratch = new Uint8Array(256);
+/** UTF-8 of a path into a reused buffer (ASCII fast path); the view is valid until the next call. */
+function encodePath(path: string): Uint8Array {
+  const n = path.length;
+  if (n * 3 > scratch.length) scratch = new Uint8Array(n * 3);
+  let i = 0;
+  for (; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c >= 0x80) break;
+    scratch[i] = c;
+  }
+  if (i === n) return scratch.subarray(0, n);
+  return scratch.subarray(0, enc.encodeInto(path, scratch).written);
 }
 
 const ZK_SUBTREE = enc.encode("/zookeeper/");

@@ -347,7 +347,7 @@ export class DataTree<W = unknown> {
     let c = -1;
     for (let i = chain.length - 1; i >= 0; i--) {
       c = crc32Update(c, SLASH);
-      c = crc32Update(c, s.nameBytes(chain[i]));
+      c = s.crcName(chain[i], c);
     }
     const data = s.dataView(id);
     if (data !== null) c = crc32Update(c, data);
@@ -395,7 +395,7 @@ export class DataTree<W = unknown> {
     return id === NIL ? null : this.#statPersisted(id);
   }
 
-  /** What prepare needs of a znode, or null when absent. */
+  /** What prepare needs of a znode, or null when absent (`data` is borrowed, read-only). */
   record(path: string): NodeRecord | null {
     const id = this.#id(path);
     if (id === NIL) return null;
@@ -403,7 +403,8 @@ export class DataTree<W = unknown> {
       stat: this.#statPersisted(id),
       childCount: this.#s.numChildren[id],
       acl: this.#acls.convertLong(this.#s.acl[id]),
-      data: this.#s.data(id),
+      // Borrowed: live bytes of the arena never change (see getDataBorrowed).
+      data: this.#s.dataView(id),
       digest: this.#nodeDigest(id),
     };
   }
