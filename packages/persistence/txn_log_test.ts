@@ -428,7 +428,7 @@ Deno.test("a write error fails the log", async () => {
 
 /**
  * The durability property over many seeds: appends in random bursts, rolls,
- * random crashes while batches are in flight, random I/O errors; after each
+ * truncations, random crashes while batches are in flight, random I/O errors; after each
  * recovery the log holds exactly 1..m with every acknowledged zxid <= m.
  */
 Deno.test("simulated crashes at random points never lose an acknowledged txn", async () => {
@@ -459,8 +459,15 @@ Deno.test("simulated crashes at random points never lose an acknowledged txn", a
           `acknowledged ${maxAcked} but recovered ${got.length}`,
         );
         assert.equal(log.lastZxid, got.length ? BigInt(got.length) : -1n);
-        Object.assign(storage.faults, errorRates);
         let next = BigInt(got.length) + 1n;
+        if (got.length > 0 && r.chance(0.15)) {
+          // A follower told TRUNC: the txns after the point go, deliberately.
+          const to = BigInt(1 + r.int(got.length));
+          assert.equal(await log.truncate(to), to);
+          if (maxAcked > to) maxAcked = to;
+          next = to + 1n;
+        }
+        Object.assign(storage.faults, errorRates);
         const steps = r.int(40);
         for (let s = 0; s < steps && !log.failure; s++) {
           for (let k = r.int(6); k > 0; k--) {
@@ -512,4 +519,18 @@ Deno.test("random garbage in a segment never crashes recovery: it cuts a tail or
       assert.equal(e.file, file, `seed=${seed}`);
     }
   }
+});
+
+Deno.test("submit() reports durability through onPersisted only, in zxid order", async () => {
+  const storage = new SimStorage({ seed: 14 });
+  const persisted: bigint[] = [];
+  const log = await TxnLog.open({ storage, dir: DIR, onPersisted: (z) => persisted.push(z) });
+  for (let z = 1n; z <= 5n; z++) log.submit(z, fakeTxn(z));
+  assert.deepEqual(persisted, [], "nothing is durable before its fsync");
+  await log.flush();
+  log.submit(6n, fakeTxn(6n));
+  await log.flush();
+  assert.deepEqual(persisted, [5n, 6n]);
+  assert.equal(log.persistedZxid, 6n);
+  await log.close();
 });
