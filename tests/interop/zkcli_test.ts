@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { interopTest, ORACLE_PATHS } from "../support/oracle.ts";
 import { TARGETS } from "../support/zkts.ts";
 import type { ApacheServer } from "../support/apache.ts";
+import { firstLineDiff } from "./compare.ts";
 
 const DIR = new URL("./zkcli/", import.meta.url).pathname;
 
@@ -74,18 +75,6 @@ export async function zkCli(
   clearTimeout(timer);
   const dec = (b: Uint8Array) => maskZkCli(new TextDecoder().decode(b));
   return { code: out.code, stdout: dec(out.stdout), stderr: dec(out.stderr) };
-}
-
-/** The first differing line of two outputs, or null. */
-export function firstLineDiff(a: string, b: string): string | null {
-  const x = a.split("\n");
-  const y = b.split("\n");
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    if (x[i] !== y[i]) {
-      return `line ${i + 1}:\n  Apache: ${x[i]}\n  zkts:   ${y[i]}`;
-    }
-  }
-  return null;
 }
 
 const known = Deno.env.get("ZKTS_INTEROP_KNOWN") === "1";
