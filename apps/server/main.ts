@@ -7,6 +7,8 @@
  * Operator commands as zkServer.sh has them:
  *   main.ts [start-foreground] [zoo.cfg]   run in the foreground, logs to stdout
  *   main.ts status [zoo.cfg]               ask the running server for its Mode
+ *   main.ts purge [zoo.cfg] [-n count]     keep the newest `count` snapshots (>= 3) and the
+ *                                          logs they need, as zkCleanup.sh -n count
  *
  * @module
  */
@@ -19,9 +21,10 @@ import {
   type ZkConfig,
   ZkServer,
 } from "@zkts/server";
+import { DenoStorage, purge } from "@zkts/persistence";
 
 function usage(): never {
-  console.error("Usage: main.ts [start-foreground|status] [zoo.cfg]");
+  console.error("Usage: main.ts [start-foreground|status|purge] [zoo.cfg] [-n count]");
   Deno.exit(2);
 }
 
@@ -132,10 +135,36 @@ async function run(path: string | undefined): Promise<void> {
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 }
 
+async function purgeCmd(rest: string[]): Promise<number> {
+  let count: number | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === "-n") count = Number(rest[++i]);
+    else files.push(rest[i]);
+  }
+  const { config } = await loadConfig(files[0]);
+  const keep = count ?? config.snapRetainCount;
+  if (!Number.isInteger(keep) || keep < 3) {
+    console.error("Error: snapRetainCount (-n) must be an integer of at least 3");
+    return 2;
+  }
+  const removed = await purge({
+    storage: new DenoStorage(),
+    snapDir: `${config.dataDir}/version-2`,
+    logDir: `${config.dataLogDir}/version-2`,
+    snapRetainCount: keep,
+  });
+  for (const f of removed) console.log(`Removing file: ${f}`);
+  console.log(`Purged ${removed.length} files, kept the newest ${keep} snapshots`);
+  return 0;
+}
+
 const args = [...Deno.args];
 if (args[0] === "--help" || args[0] === "-h") usage();
 if (args[0] === "status") {
   Deno.exit(await status(args[1]));
+} else if (args[0] === "purge") {
+  Deno.exit(await purgeCmd(args.slice(1)));
 } else if (args[0] === "start-foreground" || args[0] === "start") {
   await run(args[1]);
 } else if (args.length > 1) {

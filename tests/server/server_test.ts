@@ -267,3 +267,37 @@ for (const target of TARGETS) {
     }
   });
 }
+
+Deno.test({
+  name: "zkts server: snapshots on log roll, then `purge -n 3` keeps what recovery needs",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startZkts({ forceSync: false, snapCount: 20, keepDir: true });
+    try {
+      let zk = await ZooKeeper.connect(server.connectString, { sessionTimeoutMs: 10000 });
+      for (let i = 0; i < 200; i++) await zk.create(`/p${i}`, enc(`${i}`));
+      await zk.close();
+      await server.kill();
+      const snaps = () =>
+        [...Deno.readDirSync(`${server.dataDir}/version-2`)].filter((e) =>
+          e.name.startsWith("snapshot.")
+        ).length;
+      assert.ok(snaps() > 3, `several snapshots: ${snaps()}`);
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "apps/server/main.ts", "purge", `${server.dir}/zoo.cfg`, "-n", "3"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      assert.equal(snaps(), 3);
+      await server.restart();
+      zk = await ZooKeeper.connect(server.connectString, { sessionTimeoutMs: 10000 });
+      assert.equal((await zk.getChildren("/")).filter((c) => c.startsWith("p")).length, 200);
+      await zk.close();
+    } finally {
+      await server.stop();
+      await Deno.remove(server.dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
