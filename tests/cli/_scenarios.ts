@@ -263,13 +263,26 @@ export const SERVER_GAPS: Scenario = {
 
 export const SCENARIOS = [CHINA, EVERY_COMMAND];
 
-/** One-shot invocations (a command after the options): their output and status. */
+/**
+ * One-shot invocations (a command after the options), run in this order
+ * against one server: their output and exit status. `{server}` is the
+ * server's connect string.
+ */
 export const ONE_SHOTS: readonly string[][] = [
-  ["ls", "/"],
-  ["create", "/one", "x"],
-  ["get", "-s", "/one"],
-  ["get", "/nope"],
-  ["delete", "/one"],
-  ["foo"],
-  ["set", "-v", "x", "/one", "y"],
+  ["-waitforconnection", "-server", "{server}", "ls", "/"],
+  ["-waitforconnection", "-server", "{server}", "create", "/one", "x"],
+  ["-waitforconnection", "-server", "{server}", "get", "-s", "/one"],
+  // A chroot applies to every path in and out.
+  ["-waitforconnection", "-server", "{server}/one", "create", "-s", "/kid-", "k"],
+  ["-waitforconnection", "-server", "{server}/one", "ls", "-R", "/"],
+  ["-waitforconnection", "-server", "{server}/nope", "ls", "/"],
+  ["-waitforconnection", "-r", "-server", "{server}", "ls", "/one"],
+  ["-waitforconnection", "-timeout", "5000", "-server", "{server}", "get", "/nope"],
+  ["-waitforconnection", "-server", "{server}", "delete", "/one"],
+  ["-waitforconnection", "-server", "{server}", "deleteall", "/one"],
+  ["-waitforconnection", "-server", "{server}", "foo"],
+  ["-waitforconnection", "-server", "{server}", "set", "-v", "x", "/one", "y"],
+  ["-waitforconnection", "-server", "{server}", "quit"],
+  ["-waitforconnection", "-server", "{server}", "history"],
+  ["-waitforconnection", "-server", "{server}", "printwatches"],
 ];

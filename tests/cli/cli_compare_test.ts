@@ -44,11 +44,8 @@ async function runScenario(
 async function runOneShots(kind: ShellKind, server: ApacheServer): Promise<string> {
   let out = "";
   for (const args of ONE_SHOTS) {
-    const r = await runShell(
-      kind,
-      ["-waitforconnection", "-server", server.connectString, ...args],
-      null,
-    );
+    const argv = args.map((a) => a.replaceAll("{server}", server.connectString));
+    const r = await runShell(kind, argv, null);
     out += `#### ${args.join(" ")}\n${r.output}#### exit ${r.code}\n`;
   }
   return out;
