@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { interopTest, ORACLE_PATHS } from "../support/oracle.ts";
 import { TARGETS } from "../support/zkts.ts";
 import type { ApacheServer } from "../support/apache.ts";
-import { firstLineDiff } from "./compare.ts";
+import { firstLineDiff, maskCliMt } from "./compare.ts";
 
 /** The session: every create mode, reads, writes, watches, errors. */
 export const CLI_MT_SCRIPT: readonly string[] = [
@@ -38,17 +38,6 @@ export const CLI_MT_SCRIPT: readonly string[] = [
   "sync /x",
   "quit",
 ];
-
-/** Masks the session id, times and latencies of cli_mt's output. */
-export function maskCliMt(out: string): string {
-  return out.replace(/session id: 0x[0-9a-f]+/g, "session id: <session>")
-    .replace(/([cm]time ?= ?).*$/gm, "$1<time>")
-    .replace(/^time = \d+ msec$/gm, "time = <ms>")
-    .replace(
-      /ephemeralOwner = [0-9a-f]+$/gm,
-      (m) => m.endsWith(" 0") ? m : "ephemeralOwner = <session>",
-    );
-}
 
 /** Runs the script through cli_mt against a server; returns masked stdout + stderr. */
 export async function cliMt(server: ApacheServer, script: readonly string[]): Promise<string> {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { interopTest, ORACLE_PATHS } from "../support/oracle.ts";
 import { TARGETS } from "../support/zkts.ts";
 import type { ApacheServer } from "../support/apache.ts";
-import { firstLineDiff } from "./compare.ts";
+import { firstLineDiff, maskZkCli } from "./compare.ts";
 
 const DIR = new URL("./zkcli/", import.meta.url).pathname;
 
@@ -25,31 +25,6 @@ export function sessionsOf(script: string): string[] {
   return script.split(/^### session$/m).map((s) =>
     s.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).join("\n") + "\n"
   );
-}
-
-/**
- * Masks what may differ between two faithful servers: times, session ids,
- * the port; sorts children lists (hash order in Apache).
- *
- * @example
- * ```ts
- * import { maskZkCli } from "./zkcli_test.ts";
- * import assert from "node:assert/strict";
- * assert.equal(maskZkCli("ctime = Mon Nov 23 12:21:28 UTC 2026\n[b, a]"), "ctime = <time>\n[a, b]");
- * ```
- */
-export function maskZkCli(out: string): string {
-  return out.split("\n")
-    .filter((l) => !l.startsWith("SLF4J:"))
-    .map((l) =>
-      l.replace(/^([cm]time = ).*$/, "$1<time>")
-        .replace(/^ephemeralOwner = 0x[0-9a-f]+$/, (m) =>
-          m.endsWith(" 0x0") ? m : "ephemeralOwner = <session>")
-        .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>")
-        .replace(/^\[(.*)\]$/, (_, items: string) =>
-          `[${items === "" ? "" : items.split(", ").sort().join(", ")}]`)
-    )
-    .join("\n");
 }
 
 /** Runs one zkCli session (commands on stdin) and returns its masked stdout and stderr. */
