@@ -15,6 +15,7 @@
  */
 export * from "./tree.ts";
 export * from "./prep.ts";
+export * from "./final.ts";
 export * from "./acl.ts";
 export * from "./path.ts";
 export * from "./digest.ts";

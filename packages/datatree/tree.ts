@@ -264,6 +264,11 @@ export class DataTree<W = unknown> {
     return this.#extended;
   }
 
+  /** Whose watch rules the tree follows ("3.8" or "3.9"). */
+  get apacheVersion(): "3.8" | "3.9" {
+    return this.#v38 ? "3.8" : "3.9";
+  }
+
   /** Whether the tree digest is kept. */
   get digestEnabled(): boolean {
     return this.#digestEnabled;

@@ -13,7 +13,7 @@ import {
   FileHeader,
   JuteReader,
   OpCode,
-  SnapshotNode,
+  type SnapshotNode,
   SnapshotSessions,
   TxnEntry,
 } from "@zkts/jute";
