@@ -240,6 +240,8 @@ export class DataTree<W = unknown> {
   #events: WatchEvent<W>[] = [];
   /** DataTree.lastProcessedZxid. */
   lastProcessedZxid = 0n;
+  /** DataTree.nodeDataSize: path lengths plus data lengths, kept as Apache keeps it. */
+  #dataSize = 0;
 
   constructor(options: DataTreeOptions = {}) {
     this.#digestEnabled = options.digestEnabled ?? true;
@@ -257,11 +259,34 @@ export class DataTree<W = unknown> {
     // Apache sets it with DataTree.setACL(path, READ_ACL_UNSAFE, -1): aversion becomes -1.
     this.#s.acl[config] = this.#acls.convertAcls(READ_ACL_UNSAFE);
     this.#s.aversion[config] = -1;
+    this.#dataSize = this.#computeDataSize();
   }
 
   /** Whether TTL nodes are enabled (zookeeper.extendedTypesEnabled). */
   get extendedTypesEnabled(): boolean {
     return this.#extended;
+  }
+
+  /**
+   * DataTree.cachedApproximateDataSize (mntr's zk_approximate_data_size): the
+   * lengths of every path and data, kept incrementally as Apache does (its
+   * "/" alias counts 1; quota stat updates are not counted).
+   */
+  get approximateDataSize(): number {
+    return this.#dataSize;
+  }
+
+  /** DataTree.getNodeCount (mntr's zk_znode_count): Apache counts the root twice ("" and "/"). */
+  get apacheNodeCount(): number {
+    return this.#s.count + 1;
+  }
+
+  #computeDataSize(): number {
+    let n = 1; // the "/" alias of the root
+    for (const { path, node } of this.nodes()) {
+      n += path.length + (node.data === null ? 0 : node.data.length);
+    }
+    return n;
   }
 
   /** Whose watch rules the tree follows ("3.8" or "3.9"). */
@@ -923,6 +948,7 @@ export class DataTree<W = unknown> {
     s.ephemeralOwner[id] = ephemeralOwner;
     this.#addDigest(parent);
     this.#addDigest(id);
+    this.#dataSize += path.length + (data === null ? 0 : data.length);
     const type = ephemeralType(ephemeralOwner, this.#extended);
     if (type === EphemeralType.Container) this.#containers.add(id);
     else if (type === EphemeralType.Ttl) this.#ttls.add(id);
@@ -985,6 +1011,7 @@ export class DataTree<W = unknown> {
     }
     s.remove(id);
     this.#addDigest(parent);
+    this.#dataSize -= path.length + bytes;
     if (parentName.startsWith(PROC_ZOOKEEPER) && childName === LIMIT_NODE) {
       this.#quotaDelete(parentName.substring(QUOTA_ZOOKEEPER.length));
     }
@@ -1020,6 +1047,7 @@ export class DataTree<W = unknown> {
     const lastLen = Math.max(0, s.dataLen[id]);
     this.#removeDigest(id);
     s.setData(id, data);
+    this.#dataSize += (data === null ? 0 : data.length) - lastLen;
     s.mtime[id] = time;
     s.mzxid[id] = zxid;
     s.version[id] = version;
@@ -1346,6 +1374,7 @@ export class DataTree<W = unknown> {
     }
     this.#setupQuota();
     this.#acls.purgeUnused();
+    this.#dataSize = this.#computeDataSize();
   }
 }
 

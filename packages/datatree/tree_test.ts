@@ -244,3 +244,21 @@ Deno.test("a CreateTxnV0 (no parentCVersion) applies as parentCVersion -1", () =
   assert.equal(t.statPersisted("/")!.cversion, 1);
   assert.equal(t.statPersisted("/")!.pzxid, 1n);
 });
+
+Deno.test("approximateDataSize and apacheNodeCount as mntr reports them", () => {
+  const h = new Harness();
+  const fresh = new DataTree();
+  assert.equal(
+    fresh.approximateDataSize,
+    44,
+    '"" + "/" + /zookeeper + /zookeeper/quota + /zookeeper/config',
+  );
+  assert.equal(fresh.apacheNodeCount, 5);
+  const base = h.tree.approximateDataSize;
+  h.create(1n, "/abc", "12345");
+  assert.equal(h.tree.approximateDataSize, base + 4 + 5);
+  h.write(1n, { type: OpCode.setData, request: { path: "/abc", data: enc("1"), version: -1 } });
+  assert.equal(h.tree.approximateDataSize, base + 4 + 1);
+  h.write(1n, { type: OpCode.delete, request: { path: "/abc", version: -1 } });
+  assert.equal(h.tree.approximateDataSize, base);
+});
