@@ -15,6 +15,15 @@ import {
 import { type ACL, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from "@zkts/jute";
 import { FlagError, type FlagSpec, type ParsedFlags, parseFlags } from "./cli_parser.ts";
 import {
+  createQuota,
+  delQuota,
+  LIMIT_NODE,
+  listQuota,
+  QUOTA_ROOT,
+  QuotaArgumentError,
+  StatsTrack,
+} from "./quota.ts";
+import {
   aclLines,
   childrenLine,
   clientConfigString,
@@ -701,26 +710,129 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map([
     return false;
   }),
 
-  ...quotaAndReconfig(),
+  ...quotaCommands(),
 ].map((c) => [c.name, c]));
 
-/** Commands zkCli 3.8 lists that zkts's shell knows but does not run yet. */
-function quotaAndReconfig(): Command[] {
-  const names: [string, string][] = [
-    ["setquota", "-n|-b|-N|-B val path"],
-    ["listquota", "path"],
-    ["delquota", "[-n|-b|-N|-B] path"],
-    [
-      "reconfig",
-      "[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | " +
+const QUOTA_FLAGS = ["n", "b", "N", "B"];
+const QUOTA_DESCRIPTIONS =
+  "[-n num soft quota, -b bytes soft quota, -N num hard quota, -B bytes hard quota]";
+
+/** Commons CLI's OptionGroup: at most one of -n -b -N -B (and, for setquota, one at least). */
+function quotaGroup(p: ParsedFlags, required: boolean): string | undefined {
+  const chosen = [...p.flags.keys()].filter((k) => QUOTA_FLAGS.includes(k));
+  if (chosen.length > 1) {
+    throw new CliError(
+      "org.apache.commons.cli.AlreadySelectedException: The option '" + chosen[1] +
+        "' was specified but an option from this group has already been selected: '" +
+        chosen[0] + "'",
+    );
+  }
+  if (required && chosen.length === 0) {
+    throw new CliError(
+      `org.apache.commons.cli.MissingOptionException: Missing required option: ${QUOTA_DESCRIPTIONS}`,
+    );
+  }
+  return chosen[0];
+}
+
+/** Runs quota code, reporting its IllegalArgumentExceptions and NoNode as zkCli does. */
+async function quotaCall(ctx: CommandContext, path: string, fn: () => Promise<void>) {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof QuotaArgumentError) throw new CliError(e.message);
+    if (
+      e instanceof KeeperError && !(e instanceof InvalidPathError) && e.code === ErrorCode.NoNode
+    ) {
+      ctx.err(`quota for ${path} does not exist.`);
+      return;
+    }
+    wrap(e);
+  }
+}
+
+function quotaCommands(): Command[] {
+  const setquota = command("setquota", "-n|-b|-N|-B val path", async (words, ctx, usage) => {
+    const p = parse(words, { n: true, b: true, N: true, B: true });
+    const flag = quotaGroup(p, true)!;
+    if (p.args.length < 2) throw new CliError(usage);
+    const path = p.args[1];
+    if (path.startsWith(QUOTA_ROOT)) {
+      ctx.err(`cannot set a quota under the path: ${QUOTA_ROOT}`);
+      return false;
+    }
+    const quota = new StatsTrack();
+    for (const k of ["count", "bytes", "countHardLimit", "byteHardLimit"]) quota.set(k, -1n);
+    const value = String(p.flags.get(flag));
+    const key = { n: "count", b: "bytes", N: "countHardLimit", B: "byteHardLimit" }[flag]!;
+    const isCount = flag === "n" || flag === "N";
+    const n = isCount ? javaIntOrNull(value) : javaLong(value);
+    if (n === null) {
+      ctx.err("NumberFormatException happens when parsing the option value");
+      return false;
+    }
+    if (isCount ? BigInt(n) <= 0n : BigInt(n) < 0n) {
+      ctx.err(
+        isCount
+          ? "the num quota must be greater than zero"
+          : "the bytes quota must be greater than or equal to zero",
+      );
+      return false;
+    }
+    quota.set(key, BigInt(n));
+    await quotaCall(ctx, path, async () => {
+      const zk = await ctx.client(path);
+      await createQuota(zk, path, quota, ctx.out);
+    });
+    return false;
+  });
+  const listquota = command("listquota", "path", async (words, ctx, usage) => {
+    const p = parse(words, NONE);
+    if (p.args.length < 2) throw new CliError(usage);
+    const path = p.args[1];
+    ctx.err(`absolute path is ${QUOTA_ROOT}${path}/${LIMIT_NODE}`);
+    await quotaCall(ctx, path, async () => {
+      const zk = await ctx.client(path);
+      const [limits, stats] = await listQuota(zk, path);
+      ctx.out(`Output quota for ${path} ${limits}`);
+      ctx.out(`Output stat for ${path} ${stats}`);
+    });
+    return false;
+  });
+  const delquota = command("delquota", "[-n|-b|-N|-B] path", async (words, ctx, usage) => {
+    const p = parse(words, { n: false, b: false, N: false, B: false });
+    const flag = quotaGroup(p, false);
+    if (p.args.length < 2) throw new CliError(usage);
+    const path = p.args[1];
+    let quota: StatsTrack | null = null;
+    if (flag !== undefined) {
+      quota = new StatsTrack();
+      quota.set({ n: "count", b: "bytes", N: "countHardLimit", B: "byteHardLimit" }[flag]!, 1n);
+    }
+    await quotaCall(ctx, path, async () => {
+      const zk = await ctx.client(path);
+      await delQuota(zk, path, quota, ctx.out);
+    });
+    return false;
+  });
+  const reconfig = command(
+    "reconfig",
+    "[-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | " +
       "[-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]",
-    ],
-  ];
-  return names.map(([name, optionStr]) =>
-    command(name, optionStr, () => {
-      throw new CliError(`${name} is not supported by the zkts shell yet`);
-    })
+    () => {
+      throw new CliError("reconfig is not supported by the zkts shell yet");
+    },
   );
+  return [setquota, listquota, delquota, reconfig];
+}
+
+/** Java's Integer.parseInt, or null when it would throw. */
+function javaIntOrNull(s: string): number | null {
+  try {
+    return javaInt(s);
+  } catch {
+    return null;
+  }
 }
 
 /** The shell's own commands (ZooKeeperMain.commandMap entries without a CliCommand). */

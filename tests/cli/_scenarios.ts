@@ -261,7 +261,55 @@ export const SERVER_GAPS: Scenario = {
   ]],
 };
 
-export const SCENARIOS = [CHINA, EVERY_COMMAND];
+/** The quota commands: limits and stats under /zookeeper/quota, kept up to date by the server. */
+export const QUOTAS: Scenario = {
+  name: "quotas",
+  sessions: [[
+    "create /q q",
+    "create /q/a a",
+    "setquota /q",
+    "setquota -n 2 -b 5 /q",
+    "setquota -n 0 /q",
+    "setquota -b -1 /q",
+    "setquota -n x /q",
+    "setquota -N 2 /nope",
+    "setquota -N 1 /q",
+    "listquota /q",
+    "setquota -b 10 /q",
+    "listquota /q",
+    "setquota -n 5 /q/a",
+    "setquota -n 5 /",
+    "setquota -n 5 /zookeeper/quota/x",
+    "create /q/b b",
+    "listquota /q",
+    "get /zookeeper/quota/q/zookeeper_limits",
+    "get /zookeeper/quota/q/zookeeper_stats",
+    "set /q/b bbbbbbbbbb",
+    "listquota /q",
+    "delquota -n /q",
+    "delquota -N /q",
+    "listquota /q",
+    "delquota /q",
+    "listquota /q",
+    "delquota /q",
+    "ls /zookeeper/quota",
+    "listquota /nope",
+    "create /r r",
+    "create /r/s s",
+    "setquota -n 2 /r/s",
+    "setquota -n 2 /r",
+    "ls -R /zookeeper/quota",
+    "delquota -n -b /r/s",
+    "delquota /r/s",
+    "ls /zookeeper/quota",
+    "setquota",
+    "listquota",
+    "delquota",
+    "quit",
+  ]],
+};
+
+export const SCENARIOS = [CHINA, EVERY_COMMAND, QUOTAS];
 
 /**
  * One-shot invocations (a command after the options), run in this order
