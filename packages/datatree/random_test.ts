@@ -178,6 +178,18 @@ Deno.test("random ops vs Apache 3.8: txns, results, reads and watch events all m
         tree.removeWatcher(label); // the connection goes: DataTree.removeCnxn
         open(r.new, [IP]);
         return;
+      case "mntr":
+        assert.deepEqual(
+          {
+            zk_znode_count: String(tree.apacheNodeCount),
+            zk_approximate_data_size: String(tree.approximateDataSize),
+            zk_ephemerals_count: String(tree.ephemeralsCount),
+            zk_watch_count: String(tree.watchCount),
+          },
+          res,
+          what,
+        );
+        return;
       case "close":
         write(label, { type: OpCode.closeSession }, what);
         tree.removeWatcher(label);

@@ -293,6 +293,22 @@ for i in range(n):
         old.close()
         sessions["s2"] = client(f"s{gen}")
 
+# The server's own counters before the sessions end (mntr, four-letter word).
+import socket  # noqa: E402
+
+host, port = hosts.split(":")
+with socket.create_connection((host, int(port)), timeout=10) as sock:
+    sock.sendall(b"mntr")
+    raw = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        raw += chunk
+mntr = dict(line.split("\t", 1) for line in raw.decode().splitlines() if "\t" in line)
+lines.append({"op": "mntr", "s": "s1", "res": {k: mntr.get(k) for k in (
+    "zk_znode_count", "zk_approximate_data_size", "zk_ephemerals_count", "zk_watch_count")}})
+
 for c in sessions.values():
     lines.append({"op": "close", "s": c.label})
     c.stop()

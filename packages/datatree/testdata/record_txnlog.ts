@@ -25,6 +25,7 @@ async function record(
     forceSync: false,
     preAllocSize: 64,
     systemProperties: { "zookeeper.enforceQuota": "true" },
+    extra: { "4lw.commands.whitelist": "*" },
   });
   await Deno.remove(here + outDir, { recursive: true }).catch(() => {});
   await Deno.mkdir(here + outDir, { recursive: true });
