@@ -294,6 +294,10 @@ export class QuorumCnxManager {
       const old = this.#links.get(sid);
       if (old) this.#finish(old);
       closeQuietly(conn);
+      // It is up now: connect back at once, whatever back-off was pending.
+      clearTimeout(this.#retry.get(sid));
+      this.#retry.delete(sid);
+      this.#backoff.delete(sid);
       this.connectOne(sid);
       return;
     }
@@ -305,6 +309,9 @@ export class QuorumCnxManager {
     const link: Link = { sid, conn, closed: false, writing: false };
     this.#links.set(sid, link);
     if (old) this.#finish(old); // replaced, not lost: no onDisconnect
+    clearTimeout(this.#retry.get(sid));
+    this.#retry.delete(sid);
+    this.#backoff.delete(sid);
     // Apache's SendWorker: with nothing queued, re-send the last message (it may have been lost).
     const q = this.#queues.get(sid) ?? [];
     this.#queues.set(sid, q);

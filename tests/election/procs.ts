@@ -11,6 +11,8 @@ export interface PeerEvent {
   leader?: string;
   state?: string;
   round?: string;
+  /** From looking for a leader to deciding, in the peer's own clock. */
+  electionMs?: number;
   /** When the test saw the line (performance.now()). */
   seenAt: number;
 }
@@ -24,6 +26,8 @@ export interface Peers extends AsyncDisposable {
     timeoutMs: number,
     accept?: (e: PeerEvent) => boolean,
   ): Promise<PeerEvent[]>;
+  /** Waits until each of `ids`' latest event is `event`. */
+  waitEvent(ids: number[], event: string, timeoutMs: number): Promise<void>;
   /** SIGKILLs a peer. */
   kill(id: number): void;
   /** Starts a (new) peer process. */
@@ -37,10 +41,12 @@ const MAIN = new URL("./peer_main.ts", import.meta.url).pathname;
  *
  * @param cfg zoo.cfg text (server lines)
  * @param list ids with their zxid and epoch
+ * @param opts `standInZab`: see peer_main.ts
  */
 export async function startPeers(
   cfg: string,
   list: { id: number; zxid?: bigint; epoch?: bigint }[],
+  opts: { standInZab?: boolean } = {},
 ): Promise<Peers> {
   const dir = await Deno.makeTempDir({ prefix: "zkts-election-" });
   const cfgPath = `${dir}/zoo.cfg`;
@@ -52,7 +58,16 @@ export async function startPeers(
 
   async function start(p: { id: number; zxid?: bigint; epoch?: bigint }): Promise<void> {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, cfgPath, String(p.id), String(p.zxid ?? 0n), String(p.epoch ?? 0n)],
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        cfgPath,
+        String(p.id),
+        String(p.zxid ?? 0n),
+        String(p.epoch ?? 0n),
+        opts.standInZab ? "zab" : "",
+      ],
       stdout: "piped",
       stderr: "inherit",
       stdin: "null",
@@ -80,7 +95,7 @@ export async function startPeers(
     await Promise.race([ready, timeout(15_000, `peer ${p.id} did not start`)]);
   }
 
-  for (const p of list) await start(p);
+  await Promise.all(list.map((p) => start(p)));
 
   return {
     events,
@@ -94,6 +109,18 @@ export async function startPeers(
         if (events[i].id === String(id)) events[i] = { ...events[i], event: "killed" };
       }
     },
+    async waitEvent(ids, event, timeoutMs) {
+      const deadline = performance.now() + timeoutMs;
+      const latest = (id: number) => events.findLast((e) => e.id === String(id))?.event;
+      while (!ids.every((id) => latest(id) === event)) {
+        if (performance.now() > deadline) {
+          throw new Error(
+            `no ${event} of ${ids} within ${timeoutMs} ms: ${JSON.stringify(events)}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async waitDecided(ids, timeoutMs, accept = () => true) {
       const deadline = performance.now() + timeoutMs;
       for (;;) {
@@ -102,6 +129,7 @@ export async function startPeers(
             const e = events[i];
             if (e.id !== String(id)) continue;
             if (e.event === "looking") return undefined;
+            if (e.event === "synced") continue;
             if (e.event === "decided") return accept(e) ? e : undefined;
           }
           return undefined;
