@@ -167,12 +167,14 @@ export class Shell {
           }),
         ]);
       } catch {
-        s.state = "CLOSED";
-        this.#io.err(
-          'Exception in thread "main" java.io.IOException: ' +
-            "org.apache.zookeeper.KeeperException$ConnectionLossException: " +
-            "KeeperErrorCode = ConnectionLoss",
-        );
+        // connectToZK closes the client (a Closed event), then its IOException ends the JVM.
+        this.#onEvent(s, { type: EventType.None, state: KeeperState.Closed, path: null });
+        s.quiet = true;
+        s.ready?.then((zk) => zk.close()).catch(() => {});
+        const loss = "org.apache.zookeeper.KeeperException$ConnectionLossException: " +
+          "KeeperErrorCode = ConnectionLoss";
+        this.#io.err(`Exception in thread "main" java.io.IOException: ${loss}`);
+        this.#io.err(`Caused by: ${loss}`);
         throw new ShellExit(1);
       } finally {
         clearTimeout(timer);

@@ -102,7 +102,9 @@ export function normalize(output: string): Normalized {
   for (let i = 0; i < raw.length; i++) {
     const line = raw[i];
     // SLF4J's warnings and the frames of a Java stack trace are noise.
-    if (line.startsWith("SLF4J:") || line.startsWith("\tat ")) continue;
+    if (line.startsWith("SLF4J:") || line.startsWith("\tat ") || /^\t\.\.\. \d+ more$/.test(line)) {
+      continue;
+    }
     const next = raw[i + 1];
     // zkCli.sh may exit before its event thread prints the Closed event of `quit`.
     if (line === "" && next === CLOSED && endsHere(raw, i + 2)) {
