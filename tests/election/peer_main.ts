@@ -35,7 +35,7 @@ const t0 = performance.now();
 let current: Vote | undefined;
 let lookAt = performance.now();
 let generation = 0;
-let cleanups: (() => void)[] = [];
+const cleanups: (() => void)[] = [];
 
 function emit(event: string, fields: Record<string, unknown> = {}): void {
   const line = { event, t: Math.round(performance.now() - t0), id: String(myId), ...fields };

@@ -2,14 +2,14 @@
  * Deterministic simulation of FastLeaderElection over a faulty network, many
  * seeds. A failure prints `seed=N`; replay it with
  * `ELECTION_SEED=N deno test -A tests/election/sim_test.ts` (prints the trace).
- * `ELECTION_SEEDS=K` runs K seeds (default 1500).
+ * `ELECTION_SEEDS=K` runs K seeds (default 5000).
  */
 
 import assert from "node:assert/strict";
 import { runSeed } from "./sim.ts";
 
 const single = Deno.env.get("ELECTION_SEED");
-const count = Number(Deno.env.get("ELECTION_SEEDS") ?? 1500);
+const count = Number(Deno.env.get("ELECTION_SEEDS") ?? 5000);
 
 Deno.test(`simulation: ${single ? `seed=${single}` : `${count} seeds`} of 3, 5 and 7 peers`, () => {
   const seeds = single ? [Number(single)] : Array.from({ length: count }, (_, i) => i + 1);
