@@ -168,7 +168,28 @@ Deno.test("random ops vs Apache 3.8: txns, results, reads and watch events all m
   open("s1", [IP, ZS_123]);
   open("s2", [IP]);
 
+  // Apache's ContainerManager (every 60 s) deletes empty used containers and expired TTL nodes
+  // through the pipeline as session 0: replay those where the log has them.
+  session.set("container-manager", 0n);
+  auth.set("container-manager", []);
+  const drainInternal = () => {
+    while (next < log.length && log[next].entry.header.clientId === 0n) {
+      const path = (log[next].entry.txn as { path: string }).path;
+      assert.equal(log[next].entry.header.type, OpCode.deleteContainer);
+      assert.ok(
+        tree.containerCandidates(log[next].entry.header.time).includes(path),
+        `${path} is a candidate`,
+      );
+      write(
+        "container-manager",
+        { type: OpCode.deleteContainer, request: { path } },
+        `deleteContainer ${path}`,
+      );
+    }
+  };
+
   lines.forEach((r: Rec, i: number) => {
+    drainInternal();
     const what = `line ${i + 1} (${JSON.stringify(r)})`;
     const label: string = r.s;
     const res = r.res;
@@ -178,6 +199,26 @@ Deno.test("random ops vs Apache 3.8: txns, results, reads and watch events all m
         tree.removeWatcher(label); // the connection goes: DataTree.removeCnxn
         open(r.new, [IP]);
         return;
+      case "drop":
+        tree.removeWatcher(label); // the old connection goes: DataTree.removeCnxn
+        return;
+      case "setwatches": {
+        const reply = processRead(tree, {
+          type: OpCode.setWatches,
+          request: {
+            relativeZxid: BigInt(r.relativeZxid),
+            dataWatches: r.data,
+            existWatches: r.exist,
+            childWatches: r.child,
+          },
+        }, { watcher: label, sessionId: session.get(label)!, authInfo: auth.get(label)! });
+        assert.equal(reply.err, 0, what);
+        for (const e of reply.events) {
+          if (!events.has(e.watcher)) events.set(e.watcher, []);
+          events.get(e.watcher)!.push([e.watcher, e.type, e.path]);
+        }
+        return;
+      }
       case "mntr":
         assert.deepEqual(
           {
@@ -273,6 +314,7 @@ Deno.test("random ops vs Apache 3.8: txns, results, reads and watch events all m
       }
     }
   });
+  drainInternal();
   assert.equal(next, log.length, "every logged txn was prepared");
   const byLabel = new Map<string, [string, number, string][]>();
   for (const e of recorded) {

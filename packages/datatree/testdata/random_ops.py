@@ -6,7 +6,9 @@ import base64
 import json
 import os
 import random
+import socket
 import sys
+import time
 from collections import namedtuple
 
 from kazoo import exceptions as kexc
@@ -53,6 +55,24 @@ class PathInt(namedtuple("PathInt", "path value")):
         b = bytearray()
         b.extend(ser.write_string(self.path))
         b.extend(ser.int_struct.pack(self.value))
+        return b
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return True
+
+
+class SetWatches(namedtuple("SetWatches", "relative_zxid data exist child")):
+    """setWatches (101): kazoo 2.8 never sends it, so the test does after a reconnect."""
+    type = 101
+
+    def serialize(self):
+        b = bytearray()
+        b.extend(ser.long_struct.pack(self.relative_zxid))
+        for paths in (self.data, self.exist, self.child):
+            b.extend(ser.int_struct.pack(len(paths)))
+            for p in paths:
+                b.extend(ser.write_string(p))
         return b
 
     @classmethod
@@ -284,6 +304,29 @@ for i in range(n):
         rec = {"op": "getacl", "path": path}
         run(label, rec, lambda c, rec=rec: (lambda d: {"acl": [[a.perms, a.id.scheme, a.id.id] for a in d[0]],
                                                          "stat": stat(d[1])})(c.get_acls(rec["path"])))
+    elif r < 0.985:
+        # s2's connection drops; the session stays. Its server-side watches go with the
+        # connection; s1 writes meanwhile; then s2 sends setWatches with its last zxid.
+        c = sessions["s2"]
+        rel = c.last_zxid
+        lines.append({"op": "drop", "s": c.label, "res": {}})
+        states = []
+        c.add_listener(lambda st: states.append(str(st)))
+        c._connection._socket.shutdown(socket.SHUT_RDWR)
+        deadline = time.time() + 15
+        while time.time() < deadline and not ("SUSPENDED" in states and str(c.state) == "CONNECTED"):
+            time.sleep(0.01)
+        assert str(c.state) == "CONNECTED", states
+        time.sleep(0.3)
+        for _ in range(3):
+            p = rnd.choice(watched) if watched else pick_path()
+            data = pick_data()
+            rec = {"op": "set", "path": p, "data": b64(data), "version": -1}
+            run("s1", rec, lambda c1, rec=rec, data=data: {"stat": stat(c1.set(rec["path"], data, version=-1))})
+        pool = watched + known
+        pick = lambda: sorted({rnd.choice(pool) for _ in range(rnd.choice([0, 1, 3]))}) if pool else []
+        rec = {"op": "setwatches", "relativeZxid": str(rel), "data": pick(), "exist": pick(), "child": pick()}
+        run("s2", rec, lambda c2, rec=rec, rel=rel: (call(c2, SetWatches(rel, rec["data"], rec["exist"], rec["child"])), {})[1])
     else:
         # Session s2 ends (its ephemerals go) and a new one takes its place.
         old = sessions["s2"]
@@ -294,8 +337,6 @@ for i in range(n):
         sessions["s2"] = client(f"s{gen}")
 
 # The server's own counters before the sessions end (mntr, four-letter word).
-import socket  # noqa: E402
-
 host, port = hosts.split(":")
 with socket.create_connection((host, int(port)), timeout=10) as sock:
     sock.sendall(b"mntr")
