@@ -90,6 +90,8 @@ export interface Prepared {
   digest: TxnDigest | null;
   /** The error of a failed request (for a multi: of its first failing op). */
   error?: KeeperError;
+  /** Soft quota limits passed, in Apache's log words ("Quota exceeded: /q [current count=4, softCountLimit=3]"). */
+  warnings?: string[];
 }
 
 interface ChangeRecord {
@@ -351,6 +353,7 @@ export class Preparer {
     lastData: Uint8Array | null,
     data: Uint8Array | null,
     type: number,
+    out: Prepared,
   ): void {
     if (!this.#opts.enforceQuota) return;
     const prefix = this.#tree.maxPrefixWithQuota(path);
@@ -368,15 +371,30 @@ export class Preparer {
     const statRec = this.#tree.record(quotaStatPath(prefix));
     if (statRec === null) return;
     const current = StatsTrack.parse(statRec.data);
-    if (
-      checkCount && limit.countHardLimit > -1n && current.count + countDiff > limit.countHardLimit
-    ) {
-      throw new KeeperError(Err.QuotaExceeded, { op: "checkQuota", path: prefix });
+    // ZooKeeperServer.checkQuota: a hard limit refuses, a soft one only warns.
+    const check = (
+      what: "count" | "bytes",
+      now: bigint,
+      hard: bigint,
+      soft: bigint,
+      word: string,
+    ) => {
+      const isHard = hard > -1n;
+      const max = isHard ? hard : soft;
+      if (now <= max) return;
+      const msg = `Quota exceeded: ${prefix} [current ${what}=${now}, ${
+        isHard ? "hard" : "soft"
+      }${word}Limit=${max}]`;
+      if (isHard) {
+        throw new KeeperError(Err.QuotaExceeded, { op: "checkQuota", path: prefix, reason: msg });
+      }
+      (out.warnings ??= []).push(msg);
+    };
+    if (checkCount) {
+      check("count", current.count + countDiff, limit.countHardLimit, limit.count, "Count");
     }
-    if (
-      checkBytes && limit.byteHardLimit > -1n && current.bytes + bytesDiff > limit.byteHardLimit
-    ) {
-      throw new KeeperError(Err.QuotaExceeded, { op: "checkQuota", path: prefix });
+    if (checkBytes) {
+      check("bytes", current.bytes + bytesDiff, limit.byteHardLimit, limit.bytes, "Byte");
     }
   }
 
@@ -422,7 +440,7 @@ export class Preparer {
         this.#validatePath(path, "setData");
         const node = this.#record(path);
         this.#checkAcl(node.acl, Perms.Write, ctx, path, "setData");
-        this.#checkQuota(path, node.data, data, Op.setData);
+        this.#checkQuota(path, node.data, data, Op.setData, out);
         const newVersion = Preparer.#nextVersion(node.stat!.version, version, path, "setData");
         const c = this.#dup(node, zxid);
         c.stat!.version = newVersion;
@@ -581,7 +599,7 @@ export class Preparer {
       throw new KeeperError(Err.NoChildrenForEphemerals, { op: "create", path });
     }
     const newCversion = (parent.stat!.cversion + 1) | 0;
-    this.#checkQuota(path, null, req.data, Op.create);
+    this.#checkQuota(path, null, req.data, Op.create, out);
     let txn: AnyTxn;
     if (type === Op.createContainer) {
       txn = { path, data: req.data, acl, parentCVersion: newCversion };

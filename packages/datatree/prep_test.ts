@@ -541,3 +541,12 @@ Deno.test("prepare: every successful txn's digest is the tree digest after apply
   const { p } = s.run({ type: OpCode.closeSession });
   assert.equal(p.digest!.treeDigest, s.tree.digest);
 });
+
+Deno.test("quota: a soft limit passes with Apache's warning", () => {
+  const s = new Server({ enforceQuota: true });
+  quotaSetup("count=2,bytes=-1")(s);
+  assert.deepEqual(s.run(create("/q/2")).p.warnings, undefined);
+  assert.deepEqual(s.run(create("/q/3")).p.warnings, [
+    "Quota exceeded: /q [current count=4, softCountLimit=2]",
+  ]);
+});
