@@ -19,7 +19,16 @@ export const ServerState = {
 /** One of {@linkcode ServerState}'s values. */
 export type ServerState = typeof ServerState[keyof typeof ServerState];
 
-/** The name of a state, as Apache logs and `srvr` show it. */
+/**
+ * The name of a state, as Apache logs it.
+ *
+ * @example
+ * ```ts
+ * import { ServerState, stateName } from "@zkts/election";
+ * import assert from "node:assert/strict";
+ * assert.equal(stateName(ServerState.FOLLOWING), "FOLLOWING");
+ * ```
+ */
 export function stateName(state: ServerState): string {
   return ["LOOKING", "FOLLOWING", "LEADING", "OBSERVING"][state];
 }

@@ -160,6 +160,18 @@ export function encodeNotification(n: Notification, config: string): Uint8Array 
  * @param body a frame's body
  * @returns the notification
  * @throws {WireError} when shorter than 28 bytes, with a bad config length, truncated, or with an unknown state
+ *
+ * @example A 3.4-era 40-byte notification (no version, no config)
+ * ```ts
+ * import { decodeNotification, ServerState } from "@zkts/election";
+ * import assert from "node:assert/strict";
+ * const b = new Uint8Array(40);
+ * const dv = new DataView(b.buffer);
+ * dv.setInt32(0, ServerState.LEADING);
+ * dv.setBigInt64(4, 2n);
+ * assert.equal(decodeNotification(b).leader, 2n);
+ * assert.equal(decodeNotification(b).version, 0);
+ * ```
  */
 export function decodeNotification(body: Uint8Array): Notification {
   const cap = body.length;
@@ -230,6 +242,15 @@ export function frame(body: Uint8Array): Uint8Array {
  * @param bytes the bytes received so far
  * @returns the body and the bytes used, or undefined when incomplete
  * @throws {WireError} on a bad length
+ *
+ * @example
+ * ```ts
+ * import { frame, readFrame } from "@zkts/election";
+ * import assert from "node:assert/strict";
+ * const f = frame(new Uint8Array([1, 2]));
+ * assert.equal(readFrame(f.subarray(0, 5)), undefined);
+ * assert.deepEqual(readFrame(f), { body: new Uint8Array([1, 2]), length: 6 });
+ * ```
  */
 export function readFrame(bytes: Uint8Array): { body: Uint8Array; length: number } | undefined {
   if (bytes.length < 4) return undefined;
