@@ -93,7 +93,22 @@ export interface Command {
   run(words: string[], ctx: CommandContext): Promise<boolean>;
 }
 
-/** The message CliWrapperException gives a KeeperException. */
+/**
+ * The message CliWrapperException gives a KeeperException.
+ *
+ * @example
+ * ```ts
+ * import { wrapperMessage } from "./commands.ts";
+ * import { KeeperError } from "@zkts/client";
+ * import { ErrorCode } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * assert.equal(wrapperMessage(new KeeperError(ErrorCode.NotEmpty, "/china")), "Node not empty: /china");
+ * assert.equal(
+ *   wrapperMessage(new KeeperError(ErrorCode.ConnectionLoss, "/")),
+ *   "KeeperErrorCode = ConnectionLoss for /",
+ * );
+ * ```
+ */
 export function wrapperMessage(e: KeeperError): string {
   const p = e.path ?? "null";
   switch (e.code) {
@@ -844,7 +859,16 @@ export const SHELL_COMMANDS: ReadonlyMap<string, string> = new Map([
   ["quit", ""],
 ]);
 
-/** Every command name, sorted as zkCli's usage and completer list them. */
+/**
+ * Every command name, sorted as zkCli's usage and completer list them.
+ *
+ * @example
+ * ```ts
+ * import { commandNames } from "./commands.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(commandNames().slice(0, 4), ["addWatch", "addauth", "close", "config"]);
+ * ```
+ */
 export function commandNames(): string[] {
   return [...new Set([...COMMANDS.keys(), ...SHELL_COMMANDS.keys()])].sort(javaCompare);
 }

@@ -26,6 +26,8 @@ export interface Invocation {
   clientConfiguration?: string;
   /** Complaints zkCli prints about the options (then it goes on). */
   errors: string[];
+  /** An exception that ends zkCli.sh right after "Connecting to" (a bad -timeout). */
+  crash?: string;
 }
 
 const WITH_VALUE = new Set(["-server", "-timeout", "-client-configuration"]);
@@ -75,17 +77,29 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     },
     strict: true,
   });
-  const timeoutMs = values.timeout === undefined ? 30000 : Number.parseInt(values.timeout, 10);
+  let timeoutMs = 30000;
+  let crash: string | undefined;
+  if (values.timeout !== undefined) {
+    const n = Number(values.timeout);
+    if (/^[+-]?\d+$/.test(values.timeout) && n >= -2147483648 && n <= 2147483647) {
+      timeoutMs = n;
+    } else {
+      // connectToZK's Integer.parseInt is not caught: the JVM ends.
+      crash = 'Exception in thread "main" java.lang.NumberFormatException: ' +
+        `For input string: "${values.timeout}"`;
+    }
+  }
   return {
     options: {
       server: values.server ?? "localhost:2181",
-      timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : 30000,
+      timeoutMs,
       readOnly: values.r ?? false,
       waitForConnection: values.waitforconnection ?? false,
     },
     command: i < argv.length && errors.length === 0 ? argv.slice(i) : null,
     clientConfiguration: values["client-configuration"],
     errors,
+    crash,
   };
 }
 
@@ -160,6 +174,10 @@ export async function main(argv: readonly string[], io: Output = PROCESS_OUTPUT)
   for (const e of inv.errors) io.err(e);
   const shell = new Shell(inv.options, io);
   io.out(`Connecting to ${inv.options.server}`);
+  if (inv.crash) {
+    io.err(inv.crash);
+    return 1;
+  }
   try {
     await shell.connect();
     if (inv.command) {

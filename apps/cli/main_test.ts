@@ -11,6 +11,7 @@ Deno.test("parseInvocation: zkCli.sh's options, then the one-shot command", asyn
     wait?: boolean;
     command: string[] | null;
     errors?: string[];
+    crash?: string;
   }[] = [
     { name: "no options", argv: [], server: "localhost:2181", timeoutMs: 30000, command: null },
     {
@@ -40,6 +41,12 @@ Deno.test("parseInvocation: zkCli.sh's options, then the one-shot command", asyn
       command: ["sync", "/"],
     },
     {
+      name: "a -timeout that is not an int ends the shell",
+      argv: ["-timeout", "abc", "ls", "/"],
+      command: ["ls", "/"],
+      crash: 'Exception in thread "main" java.lang.NumberFormatException: For input string: "abc"',
+    },
+    {
       name: "an option missing its value",
       argv: ["-server"],
       server: "localhost:2181",
@@ -56,6 +63,7 @@ Deno.test("parseInvocation: zkCli.sh's options, then the one-shot command", asyn
       assert.equal(inv.options.waitForConnection, c.wait ?? false);
       assert.deepEqual(inv.command, c.command);
       assert.deepEqual(inv.errors, c.errors ?? []);
+      assert.equal(inv.crash, c.crash);
     });
   }
 });
