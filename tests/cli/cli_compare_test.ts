@@ -133,3 +133,28 @@ for (const target of TARGETS) {
     },
   );
 }
+
+// zkCli.sh itself against zkts's server: what the server answers, seen
+// through Apache's own shell, must be what Apache's server answers.
+for (const scenario of SCENARIOS) {
+  interopTest(
+    `cli: ${scenario.name} — zkCli.sh on zkts prints what it prints on Apache`,
+    async () => {
+      const expected = await reference(
+        scenario.name,
+        (server) => runScenario("zkCli.sh", server, scenario),
+      );
+      const zkts = TARGETS.find((t) => t.name === "zkts")!;
+      const server = await zkts.start({ extendedTypesEnabled: true, forceSync: false });
+      try {
+        const actual = await runScenario("zkCli.sh", server, scenario);
+        const diff = firstDifference(normalize(expected), normalize(actual));
+        if (diff !== null) {
+          assert.fail(`zkCli.sh, ${scenario.name}, zkts's server: ${diff}\n\n${actual}`);
+        }
+      } finally {
+        await server.stop();
+      }
+    },
+  );
+}
