@@ -75,3 +75,8 @@ Deno.test("utf8: long ASCII and non-ASCII strings round-trip", () => {
   const r = new JuteReader(encode(SyncResponse, { path: "" }));
   assert.equal(r.readString(), "");
 });
+
+Deno.test("utf8: a leading BOM is kept in long strings too, as the JDK keeps it", () => {
+  const b = new Uint8Array([0xef, 0xbb, 0xbf, ...new Uint8Array(40).fill(0x61)]);
+  assert.equal(decodeJavaUtf8(b, 0, b.length), "\ufeff" + "a".repeat(40));
+});
