@@ -121,3 +121,32 @@ interopTest(
 function countMatches(text: string, re: RegExp): number {
   return [...text.matchAll(re)].length;
 }
+
+interopTest(
+  "election: hierarchical groups, zkts 3 of weight 0 never leads; Apache 2 does",
+  async () => {
+    await using m = await startMixed(
+      [
+        { id: 1, kind: "apache" },
+        { id: 2, kind: "apache" },
+        { id: 3, kind: "zkts", epoch: 5n, zxid: 5n << 32n },
+      ],
+      TICK_MS,
+      { "group.1": "1:2:3", "weight.3": "0" },
+    );
+    await m.startZkts();
+    m.startApache(1);
+    m.startApache(2);
+    const decided = await m.zkts!.waitDecided([3], 60_000);
+    assert.deepEqual(
+      [decided[0].leader, decided[0].state],
+      ["2", "FOLLOWING"],
+      "newest data, but weight 0",
+    );
+    await m.until(
+      "Apache 2 to lead and 1 to follow",
+      60_000,
+      async () => await m.mode(2) === "leader" && await m.mode(1) === "follower",
+    );
+  },
+);

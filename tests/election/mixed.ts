@@ -50,10 +50,12 @@ export interface Mixed extends AsyncDisposable {
  *
  * @param spec the members; zkts ones may bring a zxid and epoch
  * @param tickTime Apache's tickTime (initLimit 10, syncLimit 5)
+ * @param quorumKeys more quorum keys for every member (`group.N`, `weight.N`)
  */
 export async function startMixed(
   spec: { id: number; kind: "apache" | "zkts"; zxid?: bigint; epoch?: bigint }[],
   tickTime = 2000,
+  quorumKeys: Record<string, string> = {},
 ): Promise<Mixed> {
   const dir = await Deno.makeTempDir({ prefix: "zkts-election-mixed-" });
   const used = new Set<number>();
@@ -77,6 +79,7 @@ export async function startMixed(
   for (const m of members) {
     servers[`server.${m.id}`] = `${LOOPBACK}:${m.quorumPort}:${m.electionPort}`;
   }
+  Object.assign(servers, quorumKeys);
   const serverLines = Object.entries(servers).map(([k, v]) => `${k}=${v}`).join("\n");
   const procs = new Map<number, Deno.ChildProcess>();
   const done = new Map<number, Promise<unknown>>();

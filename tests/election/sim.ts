@@ -299,6 +299,9 @@ export class Sim {
       this.decisions++;
       const d = fx.decided;
       this.#trace(`decide ${p.id} ${stateName(d.state)} leader=${d.id} round=${d.electionEpoch}`);
+      if (!this.qv.voters.has(d.id) || this.qv.weight(d.id) === 0) {
+        throw new InvariantError(`${p.id} settled on ${d.id}, an observer or of weight 0`);
+      }
       if (d.state === ServerState.LEADING) this.#leadingClaims.add(`${d.id}@${d.electionEpoch}`);
       const ahead = p.epoch > d.peerEpoch || (p.epoch === d.peerEpoch && p.zxid > d.zxid);
       if (
