@@ -185,6 +185,7 @@ export interface NodeRecord {
 }
 
 const SLASH = new Uint8Array([0x2f]);
+const NO_IDS = new Int32Array(0);
 const DIGEST_BUF = new Uint8Array(60);
 const DIGEST_VIEW = new DataView(DIGEST_BUF.buffer);
 const SPECIAL = new Set(["/", PROC_ZOOKEEPER, QUOTA_ZOOKEEPER, CONFIG_NODE]);
@@ -501,6 +502,7 @@ export class DataTree<W = unknown> {
   #childIds(id: number): Int32Array {
     const s = this.#s;
     const n = s.numChildren[id];
+    if (n === 0) return NO_IDS;
     const ids = new Int32Array(n);
     const hashes = new Int32Array(n);
     let i = 0;
@@ -1296,16 +1298,18 @@ export class DataTree<W = unknown> {
 
   /**
    * Every znode in the order DataTree.serializeNode streams them: pre-order
-   * from the root (written as ""), children in Apache's HashSet order.
+   * from the root (written as ""), children in Apache's HashSet order. Each
+   * node's data is a borrowed, read-only view (see `getDataBorrowed`).
    */
   *nodes(): Generator<SnapshotNode> {
     const s = this.#s;
     const stack: [number, string][] = [[this.#root, ""]];
     while (stack.length > 0) {
       const [id, path] = stack.pop()!;
+      // Data is borrowed: live bytes of the arena never change (see getDataBorrowed).
       yield {
         path,
-        node: { data: s.data(id), acl: BigInt(s.acl[id]), stat: this.#statPersisted(id) },
+        node: { data: s.dataView(id), acl: BigInt(s.acl[id]), stat: this.#statPersisted(id) },
       };
       const kids = this.#childIds(id);
       for (let i = kids.length - 1; i >= 0; i--) {
@@ -1332,6 +1336,9 @@ export class DataTree<W = unknown> {
     this.#quotas.clear();
     this.#hash.clear();
     this.#root = NIL;
+    const chainPaths: string[] = [];
+    const chainIds: number[] = [];
+    let dataSize = 1; // the "/" alias of the root
     for (const { path, node: n } of nodes) {
       let id: number;
       const slash = path.lastIndexOf("/");
@@ -1339,7 +1346,13 @@ export class DataTree<W = unknown> {
         assert(this.#root === NIL, "one root in a snapshot");
         id = this.#root = s.addRoot();
       } else {
-        const parent = this.#id(path.substring(0, slash));
+        // Pre-order: the parent is on the chain of the last node's ancestors.
+        const parentPath = path.substring(0, slash);
+        while (chainPaths.length > 0 && chainPaths[chainPaths.length - 1] !== parentPath) {
+          chainPaths.pop();
+          chainIds.pop();
+        }
+        const parent = chainIds.length > 0 ? chainIds[chainIds.length - 1] : this.#id(parentPath);
         if (parent === NIL) {
           throw new Error(
             `Invalid Datatree, unable to find parent ${path.substring(0, slash)} of path ${path}`,
@@ -1347,6 +1360,9 @@ export class DataTree<W = unknown> {
         }
         id = s.addChild(parent, path.substring(slash + 1));
       }
+      chainPaths.push(path);
+      chainIds.push(id);
+      dataSize += path.length + (n.data === null ? 0 : n.data.length);
       s.setData(id, n.data);
       s.acl[id] = Number(n.acl);
       this.#acls.addUsage(Number(n.acl));
@@ -1374,7 +1390,7 @@ export class DataTree<W = unknown> {
     }
     this.#setupQuota();
     this.#acls.purgeUnused();
-    this.#dataSize = this.#computeDataSize();
+    this.#dataSize = dataSize;
   }
 }
 
