@@ -107,11 +107,7 @@ recipeSuite("barriers and queues", {
       await q.put("five", 5);
       await q.put("one", 1);
       await q.put("ten", 10);
-      assert.ok(
-        (await zk.getChildren(root)).includes(
-          (await zk.getChildren(root)).find((n) => /^queue-01-\d{10}$/.test(n))!,
-        ),
-      );
+      assert.ok((await zk.getChildren(root)).some((n) => /^queue-01-\d{10}$/.test(n)));
       assert.equal(await q.take(), "one");
       await q.put("urgent", 0);
       assert.equal(await q.take(), "urgent");
