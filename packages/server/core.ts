@@ -997,12 +997,14 @@ export class ServerCore {
             try {
               if (op.type === OpCode.getChildren) {
                 this.#checkAcl(this.#aclOrNoNode(op.request.path), Perms.Read, c);
-                const res = tree.getChildren(op.request.path, op.request.watch ? c : undefined);
+                // Apache 3.8's MultiOperationRecord drops the ops' watch flags:
+                // a multiRead sets no watches (3.9 sets them).
+                const res = tree.getChildren(op.request.path);
                 return { type: OpCode.getChildren, children: res.children };
               }
               if (op.type === OpCode.getData) {
                 this.#checkAcl(this.#aclOrNoNode(op.request.path), Perms.Read, c);
-                const res = tree.getData(op.request.path, op.request.watch ? c : undefined);
+                const res = tree.getData(op.request.path);
                 return { type: OpCode.getData, data: res.data, stat: res.stat };
               }
               throw new Error(`Invalid type of readOp ${op.type}`);
