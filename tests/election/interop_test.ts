@@ -150,3 +150,24 @@ interopTest(
     );
   },
 );
+
+interopTest(
+  "election: zkts 3 as an observer learns Apache's leader and is never elected",
+  async () => {
+    await using m = await startMixed([
+      { id: 1, kind: "apache" },
+      { id: 2, kind: "apache" },
+      { id: 3, kind: "zkts", observer: true, epoch: 9n, zxid: 9n << 32n },
+    ], TICK_MS);
+    await m.startZkts();
+    m.startApache(1);
+    m.startApache(2);
+    await m.until(
+      "Apache 2 to lead and 1 to follow",
+      60_000,
+      async () => await m.mode(2) === "leader" && await m.mode(1) === "follower",
+    );
+    const d = await m.zkts!.waitDecided([3], 30_000);
+    assert.deepEqual([d[0].leader, d[0].state], ["2", "OBSERVING"]);
+  },
+);

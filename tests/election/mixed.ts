@@ -53,7 +53,13 @@ export interface Mixed extends AsyncDisposable {
  * @param quorumKeys more quorum keys for every member (`group.N`, `weight.N`)
  */
 export async function startMixed(
-  spec: { id: number; kind: "apache" | "zkts"; zxid?: bigint; epoch?: bigint }[],
+  spec: {
+    id: number;
+    kind: "apache" | "zkts";
+    zxid?: bigint;
+    epoch?: bigint;
+    observer?: boolean;
+  }[],
   tickTime = 2000,
   quorumKeys: Record<string, string> = {},
 ): Promise<Mixed> {
@@ -77,7 +83,8 @@ export async function startMixed(
   }));
   const servers: Record<string, string> = {};
   for (const m of members) {
-    servers[`server.${m.id}`] = `${LOOPBACK}:${m.quorumPort}:${m.electionPort}`;
+    const observer = spec.find((s) => s.id === m.id)!.observer ? ":observer" : "";
+    servers[`server.${m.id}`] = `${LOOPBACK}:${m.quorumPort}:${m.electionPort}${observer}`;
   }
   Object.assign(servers, quorumKeys);
   const serverLines = Object.entries(servers).map(([k, v]) => `${k}=${v}`).join("\n");

@@ -107,3 +107,24 @@ Deno.test("an observer learns the leader and is never elected", () => {
   assert.notEqual(sim.peers.get(9n)!.role, ServerState.LEADING);
   assert.notEqual(sim.peers.get(1n)!.role, ServerState.LEADING, "1 alone is no quorum of 2 voters");
 });
+
+Deno.test("walk-through A transcript: every notification, as in docs/election.md", async () => {
+  const sim = new Sim(1, {
+    quorum: QuorumMaj.of([1n, 2n, 3n]),
+    net: { ...HEALED, delayMs: [2, 2] },
+    writeRate: 0,
+    trace: true,
+  });
+  sim.verbose = true;
+  sim.start(1n);
+  sim.run(500);
+  sim.start(2n);
+  sim.run(1500);
+  sim.start(3n);
+  sim.run(2500);
+  const got = sim.log.join("\n") + "\n";
+  const file = new URL("./testdata/walkthrough_a.txt", import.meta.url);
+  // Regenerate on purpose with ELECTION_UPDATE=1, then review the diff.
+  if (Deno.env.get("ELECTION_UPDATE") === "1") await Deno.writeTextFile(file, got);
+  assert.equal(got, await Deno.readTextFile(file));
+});
