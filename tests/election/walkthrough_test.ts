@@ -128,3 +128,24 @@ Deno.test("walk-through A transcript: every notification, as in docs/election.md
   if (Deno.env.get("ELECTION_UPDATE") === "1") await Deno.writeTextFile(file, got);
   assert.equal(got, await Deno.readTextFile(file));
 });
+
+Deno.test("a leader cut off from the majority steps down; the majority elects a new one", () => {
+  const sim = ensemble(5);
+  for (const id of [1n, 2n, 3n, 4n, 5n]) sim.start(id);
+  assert.ok(sim.run(30_000, () => sim.settledLeader() === 5n));
+  const oldEpoch = sim.peers.get(5n)!.established!;
+  for (const id of [1n, 2n, 3n, 4n]) sim.partition.set(id, 1); // 5 alone
+  const cutAt = sim.now;
+  assert.ok(
+    sim.run(cutAt + 60_000, () => {
+      const p4 = sim.peers.get(4n)!;
+      return p4.role === ServerState.LEADING && p4.established !== undefined &&
+        sim.peers.get(5n)!.role === ServerState.LOOKING;
+    }),
+    "4 leads the majority side and 5 no longer leads",
+  );
+  assert.ok(sim.peers.get(4n)!.established! > oldEpoch, "in a newer epoch");
+  sim.heal();
+  assert.ok(sim.run(sim.now + 120_000, () => sim.settledLeader() !== undefined));
+  assert.equal(sim.settledLeader(), 4n, "5 rejoins as a follower: 4 has the newer epoch");
+});
