@@ -281,8 +281,7 @@ export class TreeCache<T> {
       kids = await this.#zk.getChildren(path, w);
     } catch (e) {
       if (!isCode(e, ErrorCode.NoNode)) throw e;
-      this.#removeTree(path);
-      return;
+      return; // deleted since getData: its NodeDeleted event is on its way
     }
     const now = new Set(kids);
     for (const old of this.children(path)) {
