@@ -108,7 +108,11 @@ const encoder = new TextEncoder();
 function writeAll(fd: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(text);
   let off = 0;
-  while (off < bytes.length) off += fd.writeSync(bytes.subarray(off));
+  try {
+    while (off < bytes.length) off += fd.writeSync(bytes.subarray(off));
+  } catch {
+    // A closed pipe (`| head`): Java's PrintStream drops the output and goes on.
+  }
 }
 
 /** The process's stdout and stderr, written synchronously so their order holds. */

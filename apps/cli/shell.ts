@@ -73,8 +73,15 @@ class Session {
   };
   /** Events are not printed once the shell is going away without `quit`. */
   quiet = false;
-  constructor(host: string) {
+  /**
+   * The session's one watcher (ZooKeeperMain's MyWatcher): the default
+   * watcher and the one every watch is set with, so that the client, like
+   * Apache's, tells it once of an event that several watches match.
+   */
+  readonly watcher: (ev: WatchedEvent) => void;
+  constructor(host: string, onEvent: (s: Session, ev: WatchedEvent) => void) {
     this.host = host;
+    this.watcher = (ev) => onEvent(this, ev);
   }
   get alive(): boolean {
     return this.state !== "CLOSED" && this.state !== "AUTH_FAILED";
@@ -154,7 +161,7 @@ export class Shell {
       old.state = "CLOSED";
       old.ready?.then((zk) => zk.close()).catch(() => {});
     }
-    const s = new Session(host);
+    const s = new Session(host, (session, ev) => this.#onEvent(session, ev));
     this.#session = s;
     this.#start(s);
     if (this.#opts.waitForConnection) {
@@ -183,11 +190,10 @@ export class Shell {
   }
 
   #start(s: Session): void {
-    const watcher = (ev: WatchedEvent) => this.#onEvent(s, ev);
     s.ready = ZooKeeper.connect(s.host, {
       sessionTimeoutMs: this.#opts.timeoutMs,
       canBeReadOnly: this.#opts.readOnly,
-      watcher,
+      watcher: s.watcher,
     }).then((zk) => {
       s.zk = zk;
       return zk;
@@ -285,7 +291,7 @@ export class Shell {
       err: (l) => io.err(l),
       print: (t) => io.print(t),
       client: (path) => this.#client(s, path),
-      watcher: (ev) => this.#onEvent(s, ev),
+      watcher: s.watcher,
       noteWatch: (kind, path) => {
         s.watches[kind].add(path);
       },

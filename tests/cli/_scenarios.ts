@@ -309,7 +309,52 @@ export const QUOTAS: Scenario = {
   ]],
 };
 
-export const SCENARIOS = [CHINA, EVERY_COMMAND, QUOTAS];
+/** One-shot and persistent watches: which events fire, and when, through each command. */
+export const WATCHES: Scenario = {
+  name: "watches",
+  sessions: [[
+    "create /w w",
+    "stat -w /w/new",
+    "create /w/new n",
+    "sync /",
+    "ls -w /w",
+    "get -w /w/new",
+    "stat -w /w/new",
+    "delete /w/new",
+    "sync /",
+    "set /w x",
+    "sync /",
+    "addWatch -m PERSISTENT_RECURSIVE /",
+    "create /w/a a",
+    "set /w/a b",
+    "delete /w/a",
+    "sync /",
+    "removewatches / -a",
+    "sync /",
+    "addWatch -m PERSISTENT /w",
+    "create /w/c c",
+    "set /w y",
+    "sync /",
+    "removewatches /w",
+    "sync /",
+    "ls -R -w /w",
+    "create /w/b b",
+    "create /w/c/d d",
+    "sync /",
+    "set /w/c z",
+    "sync /",
+    "config -w",
+    "getAllChildrenNumber /w",
+    "deleteall /w",
+    "sync /",
+    "ls -w /",
+    "create /w2 w",
+    "sync /",
+    "quit",
+  ]],
+};
+
+export const SCENARIOS = [CHINA, EVERY_COMMAND, QUOTAS, WATCHES];
 
 /**
  * One-shot invocations (a command after the options), run in this order
