@@ -30,7 +30,13 @@ export const SERVER_OPTIONS: ApacheOptions = {
  * README.md): `ZKTS_DIFF_EXCLUDE` overrides it (comma separated, empty for
  * nothing left out).
  */
-export const KNOWN_DIFFERENCES: readonly string[] = ["whoAmI", "getACL", "aclOrder", "eventAcl"];
+export const KNOWN_DIFFERENCES: readonly string[] = [
+  "whoAmI",
+  "getACL",
+  "aclOrder",
+  "eventAcl",
+  "mixedWatchModes",
+];
 
 /** The settings of a run, from the environment. */
 export function settings(): {

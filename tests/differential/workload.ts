@@ -23,8 +23,15 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type ACL, KeeperError, MultiError, type Stat, ZooKeeper } from "@zkts/client";
-import { CreateMode, EventType, type MultiOp, OpCode, Perms } from "@zkts/jute";
+import {
+  type ACL,
+  KeeperError,
+  MultiError,
+  type Stat,
+  type WatchedEvent,
+  ZooKeeper,
+} from "@zkts/client";
+import { CreateMode, EventType, type MultiOp, OpCode, Perms, WatcherType } from "@zkts/jute";
 import { Gate } from "./gate.ts";
 
 /** A small, fast, seedable PRNG (mulberry32). */
@@ -126,7 +133,9 @@ export interface WorkloadOptions {
    * Features left out of the schedule (their draws still happen, so the rest
    * of the schedule stays the same): `whoAmI` (replies of addAuth/whoAmI are
    * not recorded), `aclOrder` (ACLs are compared as sets), `eventAcl` (every
-   * ACL set lets everyone READ, so no event is filtered by ACL), and any op kind
+   * ACL set lets everyone READ, so no event is filtered by ACL),
+   * `mixedWatchModes` (no one-shot watch on the paths persistent watches go
+   * on, one persistent mode a path), and any op kind
    * name ("multi", "setACL", "getACL", ...).
    */
   exclude?: readonly string[];
@@ -169,6 +178,10 @@ interface Slot {
   zk: ZooKeeper;
   index: number;
   gate?: Gate;
+  /** The session's default watcher, which records its events. */
+  recorder: (e: WatchedEvent) => void;
+  /** Paths with a persistent watch of this session (added, not removed). */
+  persistent: Set<string>;
 }
 
 /**
@@ -199,6 +212,15 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
       : "null";
   const dec = (b: Uint8Array | null) => b === null ? "<null>" : new TextDecoder().decode(b);
   const sortAcls = (o.exclude ?? []).includes("aclOrder");
+  // Apache 3.8 keeps one mode per (session, path): a one-shot watch set where
+  // the session has a persistent one turns it into a one-shot watch (3.9
+  // keeps both). With `mixedWatchModes` left out, no such one-shot watch is set.
+  const noMixed = (o.exclude ?? []).includes("mixedWatchModes");
+  // Persistent watches go on /d and its children only; with `mixedWatchModes`
+  // left out, one-shot watches never go there and each path gets one mode.
+  const watchRoots = new Set(["/d", ...NAMES.map((n) => `/d/${n}`)]);
+  const oneShot = (_slot: Slot, path: string, watch: boolean) =>
+    watch && !(noMixed && watchRoots.has(path));
   const noGetAcl = (o.exclude ?? []).includes("getACL");
   // Apache delivers a watch event only to sessions that may READ the node;
   // with `eventAcl` left out, every ACL the workload sets lets all read.
@@ -226,16 +248,14 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
       gates.push(gate);
       cs = gate.connectString;
     }
-    const zk = await ZooKeeper.connect(cs, {
-      sessionTimeoutMs: timeoutMs,
-      watcher: (e) => {
-        if (e.type === EventType.None) return;
-        evs.push(`${EV_NAMES[e.type] ?? e.type} ${e.path}`);
-        at.push(steps.length);
-      },
-    });
+    const recorder = (e: WatchedEvent) => {
+      if (e.type === EventType.None) return;
+      evs.push(`${EV_NAMES[e.type] ?? e.type} ${e.path}`);
+      at.push(steps.length);
+    };
+    const zk = await ZooKeeper.connect(cs, { sessionTimeoutMs: timeoutMs, watcher: recorder });
     sessionIndex.set(zk.sessionId, index);
-    return { zk, index, gate };
+    return { zk, index, gate, recorder, persistent: new Set() };
   }
 
   const multiResult = (r: MultiOpResult): string => {
@@ -328,6 +348,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         ["getEphemerals", 1],
         ["getAllChildrenNumber", 1],
         ["whoAmI", 1],
+        ["addWatch", 1.5],
+        ["removeWatches", 1],
         ["reopen", 0.3],
       ] as [string, number][]);
       if (excluded.has(kind)) {
@@ -384,7 +406,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         }
         case "exists": {
           const p = randPath();
-          const w = rng.chance(0.5);
+          const w = oneShot(slot, p, rng.chance(0.5));
           const op = `${s} exists ${p} watch=${w}`;
           try {
             record(op, stat(await zk.exists(p, w)));
@@ -395,7 +417,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         }
         case "getData": {
           const p = randPath();
-          const w = rng.chance(0.5);
+          const w = oneShot(slot, p, rng.chance(0.5));
           const op = `${s} getData ${p} watch=${w}`;
           try {
             const r = await zk.getData(p, w);
@@ -408,7 +430,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         case "getChildren":
         case "getChildren2": {
           const p = rng.chance(0.3) ? "/d" : randPath();
-          const w = rng.chance(0.5);
+          const w = oneShot(slot, p, rng.chance(0.5));
           const op = `${s} ${kind} ${p} watch=${w}`;
           try {
             if (kind === "getChildren") {
@@ -565,6 +587,36 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
           const op = `${s} getAllChildrenNumber ${p}`;
           try {
             record(op, String(await zk.getAllChildrenNumber(p)));
+          } catch (e) {
+            record(op, err(e));
+          }
+          break;
+        }
+        case "addWatch": {
+          const p = rng.chance(0.2) ? "/d" : `/d/${rng.pick(NAMES)}`;
+          let mode: "persistent" | "persistentRecursive" = rng.chance(0.5)
+            ? "persistent"
+            : "persistentRecursive";
+          // one mode a path, so that no session holds two modes on one path
+          if (noMixed) mode = p === "/d/c" || p === "/d/d" ? "persistent" : "persistentRecursive";
+          const op = `${s} addWatch ${p} ${mode}`;
+          try {
+            await zk.addWatch(p, slot.recorder, mode);
+            slot.persistent.add(p);
+            record(op, "ok");
+          } catch (e) {
+            record(op, err(e));
+          }
+          break;
+        }
+        case "removeWatches": {
+          const p = rng.chance(0.2) ? "/d" : rng.chance(0.6) ? `/d/${rng.pick(NAMES)}` : randPath();
+          const type = rng.pick([WatcherType.Children, WatcherType.Data, WatcherType.Any]);
+          const op = `${s} removeWatches ${p} ${type}`;
+          try {
+            await zk.removeWatches(p, type);
+            if (type === WatcherType.Any) slot.persistent.delete(p);
+            record(op, "ok");
           } catch (e) {
             record(op, err(e));
           }
