@@ -21,12 +21,13 @@ export async function recordApache(
   extraArgs: (outDir: string) => string[],
   restart: boolean,
   quiet = false,
+  systemProperties: Record<string, string> = {},
 ): Promise<void> {
   const zk = await startApache({
     extendedTypesEnabled: true,
     forceSync: false,
     preAllocSize: 64,
-    systemProperties: { "zookeeper.enforceQuota": "true" },
+    systemProperties: { "zookeeper.enforceQuota": "true", ...systemProperties },
     extra: { "4lw.commands.whitelist": "*" },
   });
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
