@@ -43,70 +43,77 @@ const CONNECTED = "WatchedEvent state:SyncConnected type:None path:null";
 const EXPIRED = "WatchedEvent state:Expired type:None path:null";
 
 for (const target of TARGETS) {
-  const register = target.name === "zkts" ? Deno.test : interopTest;
-  register(
-    `cli: on ${target.name} — a crash and restart, then an expired session, as zkCli.sh shows them`,
-    async () => {
-      const server = await target.start({ forceSync: false });
-      const io = new Captured();
-      const shell = new Shell(
-        { server: server.connectString, timeoutMs: 6000, waitForConnection: true },
-        io,
-      );
-      try {
-        await shell.connect();
-        assert.match(shell.prompt, /^\[zk: 127\.0\.0\.1:\d+\(CONNECTED\) 0\] $/);
-        let at = io.lines.length;
-        await shell.executeLine("create -e /e x");
-        assert.deepEqual(io.since(at), ["Created /e"]);
+  const name =
+    `cli: on ${target.name} — a crash and restart, then an expired session, as zkCli.sh shows them`;
+  const body = async () => {
+    const server = await target.start({ forceSync: false });
+    const io = new Captured();
+    const shell = new Shell(
+      { server: server.connectString, timeoutMs: 6000, waitForConnection: true },
+      io,
+    );
+    try {
+      await shell.connect();
+      assert.match(shell.prompt, /^\[zk: 127\.0\.0\.1:\d+\(CONNECTED\) 0\] $/);
+      let at = io.lines.length;
+      await shell.executeLine("create -e /e x");
+      assert.deepEqual(io.since(at), ["Created /e"]);
 
-        // The server goes away: Disconnected, CONNECTING, and commands fail with ConnectionLoss.
-        at = io.lines.length;
-        await server.kill();
-        await io.waitFor(DISCONNECTED, at);
-        assert.match(shell.prompt, /\(CONNECTING\) 1\] $/);
-        at = io.lines.length;
-        await shell.executeLine("ls /");
-        assert.deepEqual(io.since(at), ["KeeperErrorCode = ConnectionLoss for /"]);
-        assert.equal(shell.exitCode, 1);
+      // The server goes away: Disconnected, CONNECTING, and commands fail with ConnectionLoss.
+      at = io.lines.length;
+      await server.kill();
+      await io.waitFor(DISCONNECTED, at);
+      assert.match(shell.prompt, /\(CONNECTING\) 1\] $/);
+      at = io.lines.length;
+      await shell.executeLine("ls /");
+      assert.deepEqual(io.since(at), ["KeeperErrorCode = ConnectionLoss for /"]);
+      assert.equal(shell.exitCode, 1);
 
-        // It comes back within the session timeout: same session, the ephemeral is still there.
-        at = io.lines.length;
-        await server.restart();
-        await io.waitFor(CONNECTED, at);
-        assert.match(shell.prompt, /\(CONNECTED\) 2\] $/);
-        at = io.lines.length;
-        await shell.executeLine("ls /");
-        assert.deepEqual(io.since(at), ["[e, zookeeper]"]);
+      // It comes back within the session timeout: same session, the ephemeral is still there.
+      at = io.lines.length;
+      await server.restart();
+      await io.waitFor(CONNECTED, at);
+      assert.match(shell.prompt, /\(CONNECTED\) 2\] $/);
+      at = io.lines.length;
+      await shell.executeLine("ls /");
+      assert.deepEqual(io.since(at), ["[e, zookeeper]"]);
 
-        // Another client closes the session (same id and password): this one sees Expired.
-        const zk = shell.client!;
-        const other = await ZooKeeper.connect(server.connectString, {
-          sessionId: zk.sessionId,
-          sessionPasswd: zk.sessionPasswd,
-        });
-        at = io.lines.length;
-        await other.close();
-        zk.dropConnection(); // reconnecting finds the session gone
-        await io.waitFor(EXPIRED, at);
-        assert.match(shell.prompt, /\(CLOSED\) 3\] $/);
-        at = io.lines.length;
-        await shell.executeLine("ls /");
-        assert.deepEqual(io.since(at), ["Not connected"]);
+      // Another client closes the session (same id and password): this one sees Expired.
+      const zk = shell.client!;
+      const other = await ZooKeeper.connect(server.connectString, {
+        sessionId: zk.sessionId,
+        sessionPasswd: zk.sessionPasswd,
+      });
+      at = io.lines.length;
+      await other.close();
+      zk.dropConnection(); // reconnecting finds the session gone
+      await io.waitFor(EXPIRED, at);
+      assert.match(shell.prompt, /\(CLOSED\) 3\] $/);
+      at = io.lines.length;
+      await shell.executeLine("ls /");
+      assert.deepEqual(io.since(at), ["Not connected"]);
 
-        // connect: a new session; the old one's ephemeral is gone.
-        at = io.lines.length;
-        await shell.executeLine(`connect ${server.connectString}`);
-        await shell.executeLine("ls /");
-        assert.deepEqual(io.since(at).filter((l) => l !== "" && l !== "WATCHER::"), [
-          CONNECTED,
-          "[zookeeper]",
-        ]);
-        assert.match(shell.prompt, /\(CONNECTED\) 6\] $/);
-      } finally {
-        await shell.end();
-        await server.stop();
-      }
-    },
-  );
+      // connect: a new session; the old one's ephemeral is gone.
+      at = io.lines.length;
+      await shell.executeLine(`connect ${server.connectString}`);
+      await shell.executeLine("ls /");
+      assert.deepEqual(io.since(at).filter((l) => l !== "" && l !== "WATCHER::"), [
+        CONNECTED,
+        "[zookeeper]",
+      ]);
+      assert.match(shell.prompt, /\(CONNECTED\) 6\] $/);
+    } catch (e) {
+      // Say what the server saw: a restart or an expiry that went wrong shows there.
+      const log = server.logs().split("\n").slice(-40).join("\n");
+      throw new Error(`${(e as Error).message}\n--- server log (tail) ---\n${log}`);
+    } finally {
+      await shell.end();
+      await server.stop();
+    }
+  };
+  if (target.name === "zkts") {
+    Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn: body });
+  } else {
+    interopTest(name, body);
+  }
 }
