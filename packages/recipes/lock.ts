@@ -255,7 +255,8 @@ export class Mutex {
 
   async #contend(signal: AbortSignal | undefined, blocking: boolean): Promise<boolean> {
     const zk = this.#zk;
-    await ensurePath(zk, this.#path, signal);
+    // No ensurePath here: createProtected makes the parents on NoNode, so an
+    // uncontended acquire is 3 round trips (create, getChildren, delete).
     const data = new TextEncoder().encode(this.#opts.identifier ?? "");
     const create = () =>
       createProtected(
