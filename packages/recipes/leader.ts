@@ -237,7 +237,6 @@ export interface LeaderSelectorOptions {
  * ```
  */
 export class LeaderSelector {
-  #zk: ZooKeeper;
   #mutex: Mutex;
   #take: (signal: AbortSignal) => Promise<void> | void;
   #opts: LeaderSelectorOptions;
@@ -246,6 +245,7 @@ export class LeaderSelector {
   #queued = false;
   #loop: Promise<void> | null = null;
   #terms = 0;
+  #wake: (() => void) | null = null;
 
   /** A contender on `path`; call {@linkcode LeaderSelector.start}. */
   constructor(
@@ -254,7 +254,6 @@ export class LeaderSelector {
     takeLeadership: (signal: AbortSignal) => Promise<void> | void,
     opts: LeaderSelectorOptions = {},
   ) {
-    this.#zk = zk;
     this.#mutex = new Mutex(zk, path, { identifier: opts.id, lostOnSuspend: true });
     this.#take = takeLeadership;
     this.#opts = opts;
@@ -280,6 +279,7 @@ export class LeaderSelector {
   requeue(): void {
     if (!this.#loop) return this.start();
     this.#queued = true;
+    this.#wake?.();
   }
 
   /** Aborts the current term's signal. */
@@ -298,7 +298,12 @@ export class LeaderSelector {
     const closing = this.#closing.signal;
     while (!closing.aborted) {
       if (!this.#queued) {
-        await new Promise((r) => setTimeout(r, 20));
+        // Idle until requeue() or close().
+        await new Promise<void>((r) => {
+          this.#wake = r;
+          closing.addEventListener("abort", () => r(), { once: true });
+        });
+        this.#wake = null;
         continue;
       }
       this.#queued = false;
@@ -327,7 +332,6 @@ export class LeaderSelector {
         await held.release().catch(() => {});
       }
       if (this.#opts.autoRequeue) this.#queued = true;
-      if (!this.#zk.connected && this.#zk.sessionId === 0n) return;
     }
   }
 }
