@@ -106,7 +106,8 @@ export function normalize(output: string): Normalized {
       continue;
     }
     const next = raw[i + 1];
-    // zkCli.sh may exit before its event thread prints the Closed event of `quit`.
+    // zkCli.sh may exit before its event thread prints the Closed event of `quit`, or of
+    // the close before an exception ends it.
     if (line === "" && next === CLOSED && endsHere(raw, i + 2)) {
       i++;
       continue;
@@ -131,10 +132,13 @@ export function normalize(output: string): Normalized {
 
 const CLOSED = "WatchedEvent state:Closed type:None path:null";
 
-/** Whether nothing but the end of a session's output follows line `i`. */
+/**
+ * Whether nothing but the end of a session's output (or an exception that
+ * ends the JVM) follows line `i`.
+ */
 function endsHere(raw: string[], i: number): boolean {
   for (; i < raw.length; i++) {
-    if (raw[i].startsWith("#### exit")) return true;
+    if (raw[i].startsWith("#### exit") || raw[i].startsWith("Exception in thread")) return true;
     if (raw[i] !== "" && !raw[i].startsWith("SLF4J:")) return false;
   }
   return true;
