@@ -400,6 +400,8 @@ export class ReadWriteLock {
 export interface Lease extends AsyncDisposable {
   /** The lease node. */
   readonly node: string;
+  /** Aborted when the session expires (the lease node is gone; reason: KeeperError SessionExpired). */
+  readonly signal: AbortSignal;
   /** Returns the lease. */
   release(): Promise<void>;
 }
@@ -480,14 +482,19 @@ export class Semaphore {
         await waitLatch(zk, changed, signal);
       }
       let released = false;
+      const lost = new AbortController();
+      const unsubscribe = onSession(zk, (s) => {
+        if (s === "lost") lost.abort(new KeeperError(ErrorCode.SessionExpired, node));
+      });
       const release = async () => {
         if (released) return;
         released = true;
+        unsubscribe();
         await deleteQuietly(zk, node).catch((e) => {
           if (!isCode(e, ErrorCode.SessionExpired)) throw e;
         });
       };
-      return { node, release, [Symbol.asyncDispose]: release };
+      return { node, signal: lost.signal, release, [Symbol.asyncDispose]: release };
     } finally {
       await held.release().catch(() => {});
     }

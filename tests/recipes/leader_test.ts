@@ -96,6 +96,28 @@ recipeSuite("leader election", {
     assert.deepEqual(new Set(terms), new Set(["s0", "s1", "s2"]));
   },
 
+  "selector: without autoRequeue one term, then requeue() joins again; interrupt ends a term":
+    async (
+      { connect, root },
+    ) => {
+      const zk = await connect();
+      let terms = 0;
+      const sel = new LeaderSelector(zk, root, async (signal) => {
+        terms++;
+        await new Promise<void>((r) => signal.addEventListener("abort", () => r()));
+      });
+      sel.start();
+      await until(() => sel.hasLeadership, 3000, "leads");
+      sel.interruptLeadership();
+      await until(() => !sel.hasLeadership, 3000, "gave up");
+      await settle(100);
+      assert.equal(terms, 1, "no requeue by default");
+      sel.requeue();
+      await until(() => terms === 2 && sel.hasLeadership, 3000, "second term");
+      await sel.close();
+      assert.equal(sel.terms, 2);
+    },
+
   "selector: the term's signal aborts on suspension; leadership moves on": async (
     { connect, root },
   ) => {

@@ -168,6 +168,22 @@ recipeSuite("locks", {
     await hb.release();
   },
 
+  "mutex: a waiter whose session expires is told; the one behind it moves up": async (
+    { server, connect, root },
+  ) => {
+    const [a, b, c] = [await connect(), await connect({ sessionTimeoutMs: 2000 }), await connect()];
+    const ha = await new Mutex(a, root).acquire();
+    const pb = new Mutex(b, root).acquire({ timeoutMs: 10000 }).then(() => null, (e) => e);
+    await until(async () => (await a.getChildren(root)).length === 2);
+    const pc = new Mutex(c, root).acquire({ timeoutMs: 10000 });
+    await until(async () => (await a.getChildren(root)).length === 3);
+    await expire(b, server.connectString);
+    assert.equal(((await pb) as KeeperError).code, ErrorCode.SessionExpired);
+    await until(async () => (await a.getChildren(root)).length === 2, 3000, "b's node gone");
+    await ha.release();
+    await (await pc).release();
+  },
+
   "read/write lock: seeds §16.8 R1 R2 W3 R4 on /xs_lock, one event per dependent": async (
     { connect, root },
   ) => {
@@ -230,6 +246,18 @@ recipeSuite("locks", {
     assert.equal(maxInside, 2);
     assert.equal(dec((await zks[0].getData(root)).data), "2", "kazoo stores the lease count");
     await assert.rejects(new Semaphore(zks[0], root, 3).acquire(), /2 leases stored/);
+  },
+
+  "semaphore: a lease holder whose session expires is told; the lease is free again": async (
+    { server, connect, root },
+  ) => {
+    const [a, b] = [await connect({ sessionTimeoutMs: 2000 }), await connect()];
+    const lease = await new Semaphore(a, root, 1).acquire({ timeoutMs: 2000 });
+    const pb = new Semaphore(b, root, 1).acquire({ timeoutMs: 10000 });
+    await expire(a, server.connectString);
+    assert.ok(lease.signal.aborted);
+    await (await pb).release();
+    await lease.release();
   },
 
   "revocation: a waiter asks the holder to release": async ({ connect, root }) => {
