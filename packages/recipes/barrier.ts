@@ -94,6 +94,8 @@ export class DoubleBarrier {
   #name: string;
 
   /**
+   * A member of the double barrier at `path`.
+   *
    * @param count how many members make the barrier full
    * @param opts.id this member's node name (default a guid)
    */

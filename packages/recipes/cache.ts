@@ -29,8 +29,11 @@ import { msgpack, type Serializer } from "./serializer.ts";
 
 /** A cached node. */
 export interface CachedNode<T> {
+  /** The node's path. */
   readonly path: string;
+  /** Its Stat when last read. */
   readonly stat: Stat;
+  /** Its data when last read. */
   readonly data: Uint8Array;
   /** `data` decoded by the serializer (undefined when it does not decode). */
   readonly value: T | undefined;

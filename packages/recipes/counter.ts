@@ -175,13 +175,33 @@ export class SharedCounter {
   }
 }
 
-/** 8 bytes big-endian. */
+/**
+ * A long as Curator's `DistributedAtomicLong` stores it: 8 bytes big-endian.
+ *
+ * @example
+ * ```ts
+ * import { decodeLong, encodeLong } from "@zkts/recipes";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual([...encodeLong(258n)], [0, 0, 0, 0, 0, 0, 1, 2]);
+ * assert.equal(decodeLong(encodeLong(-5n)), -5n);
+ * ```
+ */
 export function encodeLong(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigInt64(0, v);
   return b;
 }
-/** 8 bytes big-endian (empty data is 0). */
+/**
+ * The long in 8 bytes big-endian data (shorter data, e.g. empty, is 0).
+ *
+ * @example
+ * ```ts
+ * import { decodeLong } from "@zkts/recipes";
+ * import assert from "node:assert/strict";
+ * assert.equal(decodeLong(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 9])), 9n);
+ * assert.equal(decodeLong(new Uint8Array()), 0n);
+ * ```
+ */
 export function decodeLong(b: Uint8Array): bigint {
   if (b.length < 8) return 0n;
   return new DataView(b.buffer, b.byteOffset, 8).getBigInt64(0);

@@ -81,7 +81,17 @@ function escape(s: string): string {
 
 /**
  * The contenders of a lock path in acquisition order (those whose names hold
- * one of `names`).
+ * one of `names`), ordered by sequence suffix, not by name.
+ *
+ * @example
+ * ```ts
+ * import { sortContenders } from "@zkts/recipes";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   sortContenders(["b__lock__0000000002", "a__lock__0000000007", "other"], ["__lock__"]),
+ *   ["b__lock__0000000002", "a__lock__0000000007"],
+ * );
+ * ```
  */
 export function sortContenders(children: readonly string[], names: readonly string[]): string[] {
   const re = new RegExp(`(?:${names.map(escape).join("|")})(-?\\d{10})$`);
@@ -148,6 +158,8 @@ export class Mutex {
   #unsubscribe: (() => void) | null = null;
 
   /**
+   * A contender for the lock at `path` (one instance = one contender).
+   *
    * @param zk the session
    * @param path the lock path (created when missing)
    * @param opts identifier, extra patterns, loss policy, revocation
@@ -350,6 +362,12 @@ export async function requestRevoke(zk: ZooKeeper, node: string): Promise<boolea
 /**
  * The read side of a {@linkcode ReadWriteLock}: shares the lock with other
  * readers, waits for the last writer queued before it.
+ *
+ * @example
+ * ```ts ignore
+ * import { ReadLock } from "@zkts/recipes";
+ * await using r = await new ReadLock(zk, "/xs_lock").acquire({ timeoutMs: 1000 });
+ * ```
  */
 export class ReadLock extends Mutex {
   /** See {@linkcode ReadWriteLock}. */
@@ -362,6 +380,12 @@ export class ReadLock extends Mutex {
 /**
  * The write side of a {@linkcode ReadWriteLock}: exclusive, waits for the
  * node (reader or writer) queued right before it.
+ *
+ * @example
+ * ```ts ignore
+ * import { WriteLock } from "@zkts/recipes";
+ * await using w = await new WriteLock(zk, "/xs_lock").acquire({ timeoutMs: 1000 });
+ * ```
  */
 export class WriteLock extends Mutex {
   /** See {@linkcode ReadWriteLock}. */
@@ -426,6 +450,8 @@ export class Semaphore {
   #identifier: string;
 
   /**
+   * A client of the semaphore at `path`.
+   *
    * @param maxLeases how many leases exist; every client must agree
    * @throws Error from acquire when the path's count differs
    */

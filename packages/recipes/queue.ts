@@ -37,7 +37,18 @@ export interface QueueOptions<T> {
   ephemeral?: boolean;
 }
 
-/** The priority and sequence of an item node name, or null for other names. */
+/**
+ * The priority and sequence of an item node name, or null for other names.
+ *
+ * @example
+ * ```ts
+ * import { parseItem } from "@zkts/recipes";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseItem("queue-05-0000000003"), { priority: 5, seq: 3 });
+ * assert.deepEqual(parseItem("queue-0000000003"), { priority: 0, seq: 3 });
+ * assert.equal(parseItem("claim-queue-0000000003"), null);
+ * ```
+ */
 export function parseItem(name: string): { priority: number; seq: number } | null {
   const m = /^queue-(?:(-?\d+)-)?(\d{10})$/.exec(name);
   return m ? { priority: m[1] === undefined ? 0 : Number(m[1]), seq: Number(m[2]) } : null;
