@@ -3,7 +3,7 @@
  * against a fresh Apache ZooKeeper 3.8 and a fresh zkts server side by side,
  * and compares the histories.
  *
- * Environment: `ZKTS_DIFF_SEEDS` (how many seeds, default 3),
+ * Environment: `ZKTS_DIFF_SEEDS` (how many seeds, default 4),
  * `ZKTS_DIFF_OPS` (ops per seed, default 10000), `ZKTS_DIFF_SEED` (the first
  * seed, default 1), `ZKTS_DIFF_SAVE` (a directory: each history is written
  * there as `<server>-<seed>.msgpack`), `ZKTS_DIFF_EXPIRE=0` (do not expire
@@ -46,7 +46,7 @@ export function settings(): {
   expire: boolean;
   exclude: string[];
 } {
-  const n = Number(Deno.env.get("ZKTS_DIFF_SEEDS") ?? 3);
+  const n = Number(Deno.env.get("ZKTS_DIFF_SEEDS") ?? 4);
   const first = Number(Deno.env.get("ZKTS_DIFF_SEED") ?? 1);
   const ops = Number(Deno.env.get("ZKTS_DIFF_OPS") ?? 10000);
   return {

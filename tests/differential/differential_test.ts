@@ -1,7 +1,7 @@
 /**
  * The differential test (issues #4, #6): the same seeded random workload
  * against Apache ZooKeeper 3.8 and zkts, every reply, watch event and the
- * final tree compared. CI runs 3 seeds of 10 000 ops; see README.md for
+ * final tree compared. CI runs 4 seeds of 10 000 ops; see README.md for
  * longer schedules (`ZKTS_DIFF_SEEDS`, `ZKTS_DIFF_OPS`).
  */
 import assert from "node:assert/strict";

@@ -67,6 +67,9 @@ export class Gate {
     }
     this.#conns.add(client);
     this.#conns.add(server);
+    // As ZooKeeper's clients and servers do: no Nagle delay on small frames.
+    client.setNoDelay(true);
+    server.setNoDelay(true);
     const copy = async (from: Deno.TcpConn, to: Deno.TcpConn) => {
       const buf = new Uint8Array(64 * 1024);
       try {

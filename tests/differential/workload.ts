@@ -348,7 +348,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         ["getEphemerals", 1],
         ["getAllChildrenNumber", 1],
         ["whoAmI", 1],
-        ["addWatch", 1.5],
+        ["addWatch", 1],
         ["removeWatches", 1],
         ["reopen", 0.3],
       ] as [string, number][]);
@@ -655,6 +655,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
     const i = slots.findIndex((sl) => sl.gate);
     if (i < 0) return;
     const slot = slots[i];
+    // Events due to it so far must reach it before the cut, on both servers.
+    await slot.zk.sync("/");
     slot.gate!.block();
     // Its ephemeral marker goes when the server expires the session.
     const deadline = Date.now() + 20000;
