@@ -106,6 +106,7 @@ export class LeaderLatch {
    */
   async await(opts: WaitOptions = {}): Promise<void> {
     if (this.#leader) return;
+    if (this.#state === "closed") throw new Error(`latch ${this.#path} closed`);
     using b = bound(opts, `leadership of ${this.#path}`);
     let off = () => {};
     try {
@@ -181,9 +182,12 @@ export class LeaderLatch {
         try {
           await this.#checkOnce();
         } catch (e) {
-          if (isCode(e, ErrorCode.ConnectionLoss)) return; // re-checked on SyncConnected
-          if (isCode(e, ErrorCode.SessionExpired)) return;
-          throw e;
+          // ConnectionLoss: re-checked on SyncConnected; SessionExpired: the latch is over.
+          if (isCode(e, ErrorCode.ConnectionLoss, ErrorCode.SessionExpired)) return;
+          // Anything else (the election node deleted under us...): leadership unknown, so none.
+          this.#set(false);
+          console.error(`zkts recipes: latch ${this.#path} check failed`, e);
+          return;
         }
       } while (this.#again);
     } finally {

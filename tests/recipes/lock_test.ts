@@ -152,6 +152,42 @@ recipeSuite("locks", {
     await hb.release();
   },
 
+  "mutex: 6 contenders on 3 sessions whose connections keep dropping never overlap": async (
+    { connect, root },
+  ) => {
+    const sessions = await Promise.all([0, 1, 2].map(() => connect({ sessionTimeoutMs: 6000 })));
+    let inside = 0;
+    let maxInside = 0;
+    let rounds = 0;
+    let drops = 0;
+    const dropper = setInterval(() => {
+      sessions[drops++ % 3].dropConnection();
+    }, 100);
+    try {
+      await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+        const mutex = new Mutex(sessions[i % 3], root);
+        for (let r = 0; r < 3; r++) {
+          const h = await mutex.acquire({ timeoutMs: 15000 });
+          maxInside = Math.max(maxInside, ++inside);
+          await settle(5);
+          inside--;
+          rounds++;
+          await h.release();
+        }
+      }));
+    } finally {
+      clearInterval(dropper);
+    }
+    assert.equal(rounds, 18);
+    assert.equal(maxInside, 1);
+    assert.ok(drops > 3, `connections dropped ${drops} times`);
+    await until(
+      async () => (await sessions[0].getChildren(root)).length === 0,
+      5000,
+      "no node left",
+    );
+  },
+
   "mutex: the holder's session expires: the lock passes on and the old holder is told": async (
     { server, connect, root },
   ) => {
