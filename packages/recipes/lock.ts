@@ -33,6 +33,8 @@ import {
 export const LOCK_NODE = "__lock__";
 /** Node name of a reader contender (kazoo's `ReadLock._NODE_NAME`). */
 export const READ_LOCK_NODE = "__rlock__";
+/** Node name of a Curator `InterProcessMutex` contender (`_c_<uuid>-lock-<seq>`). */
+export const CURATOR_LOCK_NODE = "-lock-";
 /** The data Curator's `Revoker` writes into a lock node to ask its holder to release. */
 export const REVOKE_MESSAGE = "__REVOKE__";
 
@@ -60,9 +62,13 @@ export function predecessor(
   own: string,
   blockers: readonly string[],
 ): string | null | undefined {
-  const ownSeq = /(-?\d{10})$/.exec(own)?.[1];
-  if (ownSeq === undefined || !children.includes(own)) return undefined;
   const re = new RegExp(`(?:${blockers.map(escape).join("|")})(-?\\d{10})$`);
+  // Our own node: a blocker kind, or a reader (who does not block readers).
+  const ownRe = new RegExp(
+    `(?:${[...blockers, READ_LOCK_NODE].map(escape).join("|")})(-?\\d{10})$`,
+  );
+  const ownSeq = ownRe.exec(own)?.[1];
+  if (ownSeq === undefined || !children.includes(own)) return undefined;
   let best: string | null = null;
   let bestSeq = "";
   for (const c of children) {
@@ -108,6 +114,13 @@ export interface LockOptions {
   identifier?: string;
   /** More node names that count as contenders (kazoo's `extra_lock_patterns`). */
   extraLockPatterns?: string[];
+  /**
+   * The node layout of a {@linkcode Mutex}: "kazoo" (default,
+   * `<guid>__lock__<seq>`, kazoo's `Lock`) or "curator"
+   * (`_c_<uuid>-lock-<seq>`, Curator's `InterProcessMutex` with protection).
+   * Contenders of the two layouts do not see each other.
+   */
+  layout?: "kazoo" | "curator";
   /**
    * Treat a Disconnected session as losing the lock (Curator's SUSPENDED).
    * Default false: only expiry loses it, since the ephemeral node survives a
@@ -167,8 +180,9 @@ export class Mutex {
   constructor(zk: ZooKeeper, path: string, opts: LockOptions = {}) {
     this.#zk = zk;
     this.#path = path;
-    this.#nodeName = LOCK_NODE;
-    this.#blockers = [LOCK_NODE, ...(opts.extraLockPatterns ?? [])];
+    const curator = opts.layout === "curator";
+    this.#nodeName = curator ? CURATOR_LOCK_NODE : LOCK_NODE;
+    this.#blockers = [this.#nodeName, ...(opts.extraLockPatterns ?? [])];
     this.#opts = opts;
   }
 
@@ -274,7 +288,9 @@ export class Mutex {
       createProtected(
         zk,
         this.#path,
-        guid() + this.#nodeName,
+        this.#nodeName === CURATOR_LOCK_NODE
+          ? `_c_${crypto.randomUUID()}${CURATOR_LOCK_NODE}`
+          : guid() + this.#nodeName,
         data,
         CreateMode.EphemeralSequential,
         signal,

@@ -57,6 +57,13 @@ Deno.test("predecessor: foreign names and sequence order, not name order", () =>
   assert.deepEqual(sortContenders(kids, ["-latch-"]), ["x-latch-0000000001"]);
 });
 
+Deno.test("predecessor: Curator's names (a dash before the sequence)", () => {
+  const a = "_c_5ec2b1d7-085b-4d30-a71e-0f5142fd8748-lock-0000000001";
+  const b = "_c_ea9232b4-124c-4e93-b6c2-8bf218012828-lock-0000000002";
+  assert.equal(predecessor([a, b], b, ["-lock-"]), a);
+  assert.equal(predecessor([a, b], a, ["-lock-"]), null);
+});
+
 Deno.test("queue items: parse and order", () => {
   const cases = [
     { name: "fifo item", in: "queue-0000000007", want: { priority: 0, seq: 7 } },

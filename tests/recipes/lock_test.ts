@@ -81,6 +81,20 @@ recipeSuite("locks", {
     await hb.release();
   },
 
+  "mutex: Curator's layout (_c_<uuid>-lock-<seq>) excludes like kazoo's": async (
+    { connect, root },
+  ) => {
+    const [a, b] = [await connect(), await connect()];
+    const ha = await new Mutex(a, root, { layout: "curator" }).acquire();
+    assert.match(ha.node, /\/_c_[0-9a-f-]{36}-lock-\d{10}$/);
+    const mb = new Mutex(b, root, { layout: "curator" });
+    assert.equal(await mb.tryAcquire(), null);
+    const pb = mb.acquire({ timeoutMs: 3000 });
+    await until(async () => (await a.getChildren(root)).length === 2);
+    await ha.release();
+    await (await pb).release();
+  },
+
   "mutex: no herd effect: a release among 50 waiters wakes exactly one": async (
     { connect, root },
   ) => {
