@@ -5,7 +5,7 @@
  * read/write lock on `/xs_lock`, semaphore leases and revocation.
  */
 import assert from "node:assert/strict";
-import { KeeperError, type WatchedEvent, type ZooKeeper } from "@zkts/client";
+import { KeeperError, type WatchedEvent, ZooKeeper } from "@zkts/client";
 import { ErrorCode, EventType } from "@zkts/jute";
 import {
   type LockHandle,
@@ -14,6 +14,7 @@ import {
   requestRevoke,
   Semaphore,
 } from "../../packages/recipes/mod.ts";
+import { RecordingProxy } from "../support/proxy.ts";
 import { expire, recipeSuite, settle, timesOut, until } from "./_helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -200,6 +201,43 @@ recipeSuite("locks", {
       5000,
       "no node left",
     );
+  },
+
+  "mutex: a create whose reply is lost is found again by its guid prefix, not made twice": async (
+    { server, connect, root },
+  ) => {
+    // The proxy cuts the connection when the server's reply to the lock
+    // node's create passes: the node exists, the client never heard of it.
+    let createXid = -1;
+    let cuts = 0;
+    let proxy: RecordingProxy | null = null;
+    proxy = await RecordingProxy.start({ host: server.host, port: server.port }, {
+      onFrame(f) {
+        const xid = parseInt(f.hex.slice(0, 8), 16);
+        const op = f.hex.length >= 16 ? parseInt(f.hex.slice(8, 16), 16) : -1;
+        if (f.dir === "c2s" && (op === 1 || op === 15) && createXid < 0) createXid = xid;
+        if (f.dir === "s2c" && xid === createXid && cuts === 0) {
+          cuts++;
+          proxy!.cutAll();
+        }
+      },
+    });
+    try {
+      const observer = await connect();
+      await observer.mkdirp(root);
+      const zk = await ZooKeeper.connect(proxy.connectString, { sessionTimeoutMs: 4000 });
+      try {
+        const h = await new Mutex(zk, root).acquire({ timeoutMs: 8000 });
+        assert.equal(cuts, 1, "the create's reply was lost");
+        assert.deepEqual(await observer.getChildren(root), [h.node.slice(root.length + 1)]);
+        await h.release();
+        assert.deepEqual(await observer.getChildren(root), []);
+      } finally {
+        await zk.close();
+      }
+    } finally {
+      await proxy.close();
+    }
   },
 
   "mutex: the holder's session expires: the lock passes on and the old holder is told": async (
