@@ -112,3 +112,63 @@ export const AUTH_HANDLERS: Readonly<Record<string, AuthHandler>> = {
     return ids;
   },
 };
+
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The jute-generated `Id.hashCode()`: 37 * (37 * 17 + scheme) + id. */
+function idHash(id: Id): number {
+  return (Math.imul(37, (Math.imul(37, 17) + javaStringHash(id.scheme)) | 0) +
+    javaStringHash(id.id)) | 0;
+}
+
+/**
+ * A connection's ids as Apache keeps them (ServerCnxn.authInfo, a set backed
+ * by a ConcurrentHashMap): listed by hash bin, then in insertion order. The
+ * order shows in whoAmI and in the ACL an `auth` entry expands to.
+ *
+ * @example
+ * ```ts
+ * import { JavaIdSet } from "@zkts/server";
+ * import assert from "node:assert/strict";
+ * const s = new JavaIdSet();
+ * s.add({ scheme: "ip", id: "127.0.0.1" });
+ * s.add({ scheme: "digest", id: "bob:ikIaKsbtGweaHnb/jKn7OHqbunM=" });
+ * assert.deepEqual(s.order().map((i) => i.scheme), ["digest", "ip"]);
+ * ```
+ */
+export class JavaIdSet {
+  #items: { id: Id; hash: number }[] = [];
+  #cap = 16;
+
+  /** Adds an id unless an equal one is there. */
+  add(id: Id): void {
+    if (this.#items.some((e) => e.id.scheme === id.scheme && e.id.id === id.id)) return;
+    this.#items.push({ id: { scheme: id.scheme, id: id.id }, hash: idHash(id) });
+    // ConcurrentHashMap resizes when the count reaches 3/4 of the table.
+    while (this.#items.length >= this.#cap - (this.#cap >>> 2)) this.#cap *= 2;
+  }
+
+  /** The ids in Java's iteration order. */
+  order(): Id[] {
+    const cap = this.#cap;
+    return this.#items
+      .map((e, i) => ({ e, i, b: ((e.hash ^ (e.hash >>> 16)) & 0x7fffffff) & (cap - 1) }))
+      .sort((a, b) => a.b - b.b || a.i - b.i)
+      .map((x) => x.e.id);
+  }
+}
+
+/**
+ * The user name Apache's whoAmI shows for an id (AuthenticationProvider.
+ * getUserName): the part before ':' for digest, the address for ip, "" for
+ * schemes without a provider (super, world).
+ */
+export function userName(id: Id): string {
+  if (id.scheme === "digest") return id.id.split(":")[0];
+  if (id.scheme === "ip") return id.id;
+  return "";
+}

@@ -14,68 +14,44 @@
  * @module
  */
 import {
-  type ACL,
-  AddWatchRequest,
   AuthPacket,
-  CheckWatchesRequest,
   ConnectRequest,
   ConnectResponse,
-  Create2Response,
   CreateRequest,
-  CreateResponse,
   CreateTTLRequest,
   DeleteRequest,
   ErrorCode,
-  ErrorResponse,
-  ExistsRequest,
-  GetACLRequest,
-  GetACLResponse,
-  GetAllChildrenNumberRequest,
-  GetAllChildrenNumberResponse,
-  GetChildren2Request,
-  GetChildren2Response,
-  GetChildrenRequest,
-  GetChildrenResponse,
-  GetDataRequest,
-  GetDataResponse,
-  GetEphemeralsRequest,
-  GetEphemeralsResponse,
   type Id,
   JuteReader,
   type JuteRecord,
   JuteWriter,
   MultiOperationRecord,
-  MultiResponse,
-  type MultiResult,
   OpCode,
   Perms,
   ReconfigRequest,
   ReplyHeader,
   RequestHeader,
+  requestRecord,
+  responseRecord,
   SetACLRequest,
-  SetACLResponse,
   SetDataRequest,
-  SetDataResponse,
-  SetWatches,
-  SetWatches2,
   type Stat,
-  SyncRequest,
-  SyncResponse,
   WatcherEvent,
-  WhoAmIResponse,
   Xid,
 } from "@zkts/jute";
 import {
   checkAcl,
   type DataTree,
-  KeeperError,
   type Prepared,
   Preparer,
+  processRead,
   type ProcessTxnResult,
+  type ReadRequest,
   type WatchEvent,
+  writeReply,
   type WriteRequest,
 } from "@zkts/datatree";
-import { AUTH_HANDLERS } from "./auth.ts";
+import { AUTH_HANDLERS, JavaIdSet, userName } from "./auth.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { checkPassword, negotiateTimeout, sessionPassword, SessionTracker } from "./sessions.ts";
 
@@ -187,8 +163,15 @@ export class Conn {
   sessionId = 0n;
   /** Negotiated session timeout. */
   sessionTimeoutMs = 0;
-  /** Ids of this connection (ip first, then added auth). */
-  authInfo: Id[];
+  /** Ids of this connection, in the order Apache's ConcurrentHashMap-backed set lists them. */
+  get authInfo(): Id[] {
+    return this.#auth.order();
+  }
+  #auth = new JavaIdSet();
+  /** Adds an authenticated id (ServerCnxn.addAuthInfo). */
+  addAuthInfo(id: Id): void {
+    this.#auth.add(id);
+  }
   /** The ConnectRequest arrived (later frames are requests). */
   handshaken = false;
   /** The session is set up; requests are taken. */
@@ -217,7 +200,7 @@ export class Conn {
     this.id = id;
     this.host = host;
     this.port = port;
-    this.authInfo = [{ scheme: "ip", id: host }];
+    this.#auth.add({ scheme: "ip", id: host });
     this.establishedAtMs = nowMs;
   }
 }
@@ -656,9 +639,7 @@ export class ServerCore {
       this.#close(c);
       return;
     }
-    for (const id of ids) {
-      if (!c.authInfo.some((a) => a.scheme === id.scheme && a.id === id.id)) c.authInfo.push(id);
-    }
+    for (const id of ids) c.addAuthInfo(id);
     this.#sendFrame(c, this.#frame({ xid, zxid: 0n, err: 0 }, null, null));
   }
 
@@ -793,55 +774,15 @@ export class ServerCore {
   }
 
   #writeReply(item: QueueItem, rc: ProcessTxnResult<Conn>): Uint8Array {
-    const zxid = this.tree.lastProcessedZxid;
-    const hdr = { xid: item.xid, zxid, err: 0 };
-    if (rc.type === OpCode.error) {
-      hdr.err = rc.err;
-      return this.#frame(hdr, null, null);
-    }
-    if (rc.err !== 0 && rc.type !== OpCode.multi) {
-      hdr.err = rc.err;
-      return this.#frame(hdr, null, null);
-    }
-    switch (item.op) {
-      case OpCode.create:
-        return this.#frame(hdr, CreateResponse, { path: rc.path! });
-      case OpCode.create2:
-      case OpCode.createTTL:
-      case OpCode.createContainer:
-        return this.#frame(hdr, Create2Response, { path: rc.path!, stat: rc.stat! });
-      case OpCode.delete:
-      case OpCode.closeSession:
-        return this.#frame(hdr, null, null);
-      case OpCode.setData:
-        return this.#frame(hdr, SetDataResponse, { stat: rc.stat! });
-      case OpCode.setACL:
-        return this.#frame(hdr, SetACLResponse, { stat: rc.stat! });
-      case OpCode.multi: {
-        const results: MultiResult[] = (rc.multiResult ?? []).map((s) => {
-          switch (s.type) {
-            case OpCode.check:
-              return { type: OpCode.check };
-            case OpCode.create:
-              return { type: OpCode.create, path: s.path! };
-            case OpCode.create2:
-            case OpCode.createTTL:
-            case OpCode.createContainer:
-              return { type: OpCode.create2, path: s.path!, stat: s.stat! };
-            case OpCode.delete:
-            case OpCode.deleteContainer:
-              return { type: OpCode.delete };
-            case OpCode.setData:
-              return { type: OpCode.setData, stat: s.stat! };
-            default:
-              return { type: OpCode.error, err: s.err };
-          }
-        });
-        return this.#frame(hdr, MultiResponse, { results });
-      }
-      default:
-        return this.#frame(hdr, null, null);
-    }
+    const reply = writeReply(item.op, rc);
+    return this.#replyFrame(item, reply.err, reply.response);
+  }
+
+  /** A reply frame: the header, then the op's response record when there is one. */
+  #replyFrame(item: QueueItem, err: number, response: unknown | null): Uint8Array {
+    const hdr = { xid: item.xid, zxid: this.tree.lastProcessedZxid, err };
+    const rec = response === null ? null : responseRecord(item.op) ?? null;
+    return this.#frame(hdr, rec, rec === null ? null : response);
   }
 
   /** Sends watch notifications (xid -1) to their connections. */
@@ -849,6 +790,13 @@ export class ServerCore {
     for (const e of events) {
       const c = e.watcher;
       if (c.closing || !this.#conns.has(c.id)) continue;
+      // Only sessions that may READ the node hear of it (Apache 3.8.4+ and
+      // Debian's 3.8.0: ZOOKEEPER-4799).
+      if (
+        e.acl !== null && !checkAcl(e.acl, Perms.Read, c.authInfo, { skipACL: this.#opts.skipACL })
+      ) {
+        continue;
+      }
       const bytes = this.#frame(
         { xid: Xid.Notification, zxid: e.zxid, err: 0 },
         WatcherEvent,
@@ -900,138 +848,37 @@ export class ServerCore {
     s.maxLatencyMs = Math.max(s.maxLatencyMs, latency);
   }
 
-  #checkAcl(acl: readonly ACL[] | null, perm: number, c: Conn): void {
-    if (!checkAcl(acl, perm, c.authInfo, { skipACL: this.#opts.skipACL })) {
-      throw new KeeperError(ErrorCode.NoAuth);
-    }
-  }
-
-  /** FinalRequestProcessor's read ops. */
+  /** FinalRequestProcessor's reads, watch requests and multiRead, through the tree's own rules. */
   #runRead(c: Conn, item: QueueItem): Uint8Array {
     const r = item.read!.body;
-    const zxid = this.tree.lastProcessedZxid;
-    const hdr = { xid: item.xid, zxid, err: 0 };
-    const tree = this.tree;
-    try {
-      switch (item.op) {
-        case OpCode.exists: {
-          const q = ExistsRequest.read(r);
-          if (q.path.includes("\0")) throw new KeeperError(ErrorCode.BadArguments);
-          const stat = tree.exists(q.path, q.watch ? c : undefined);
-          if (stat === null) throw new KeeperError(ErrorCode.NoNode);
-          return this.#frame(hdr, SetDataResponse, { stat });
-        }
-        case OpCode.getData: {
-          const q = GetDataRequest.read(r);
-          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
-          const res = tree.getData(q.path, q.watch ? c : undefined);
-          return this.#frame(hdr, GetDataResponse, res);
-        }
-        case OpCode.getChildren: {
-          const q = GetChildrenRequest.read(r);
-          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
-          const res = tree.getChildren(q.path, q.watch ? c : undefined);
-          return this.#frame(hdr, GetChildrenResponse, { children: res.children });
-        }
-        case OpCode.getChildren2: {
-          const q = GetChildren2Request.read(r);
-          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
-          const res = tree.getChildren(q.path, q.watch ? c : undefined);
-          return this.#frame(hdr, GetChildren2Response, res);
-        }
-        case OpCode.getACL: {
-          const q = GetACLRequest.read(r);
-          const res = tree.getACL(q.path);
-          return this.#frame(hdr, GetACLResponse, res);
-        }
-        case OpCode.getAllChildrenNumber: {
-          const q = GetAllChildrenNumberRequest.read(r);
-          this.#checkAcl(this.#aclOrNoNode(q.path), Perms.Read, c);
-          return this.#frame(hdr, GetAllChildrenNumberResponse, {
-            totalNumber: tree.getAllChildrenNumber(q.path),
-          });
-        }
-        case OpCode.getEphemerals: {
-          const q = GetEphemeralsRequest.read(r);
-          const all = tree.getEphemerals(c.sessionId);
-          const prefix = (q.prefixPath ?? "").trim();
-          const ephemerals = prefix === "" || prefix === "/"
-            ? all
-            : all.filter((p) => p.startsWith(q.prefixPath));
-          return this.#frame(hdr, GetEphemeralsResponse, { ephemerals });
-        }
-        case OpCode.whoAmI: {
-          const clientInfo = c.authInfo.map((id) => ({ authScheme: id.scheme, user: id.id }));
-          return this.#frame(hdr, WhoAmIResponse, { clientInfo });
-        }
-        case OpCode.sync: {
-          const q = SyncRequest.read(r);
-          return this.#frame(hdr, SyncResponse, { path: q.path });
-        }
-        case OpCode.setWatches:
-        case OpCode.setWatches2: {
-          const q = item.op === OpCode.setWatches ? SetWatches.read(r) : SetWatches2.read(r);
-          const events = tree.setWatches(q.relativeZxid, q, c);
-          this.#deliver(events);
-          // Apache answers with the request's own xid (-8 from clients that use it).
-          return this.#frame(hdr, null, null);
-        }
-        case OpCode.addWatch: {
-          const q = AddWatchRequest.read(r);
-          tree.addWatch(q.path, c, q.mode);
-          return this.#frame(hdr, ErrorResponse, { err: 0 });
-        }
-        case OpCode.checkWatches: {
-          const q = CheckWatchesRequest.read(r);
-          if (!tree.containsWatcher(q.path, q.type, c)) throw new KeeperError(ErrorCode.NoWatcher);
-          return this.#frame(hdr, null, null);
-        }
-        case OpCode.removeWatches: {
-          const q = CheckWatchesRequest.read(r);
-          if (!tree.removeWatch(q.path, q.type, c)) throw new KeeperError(ErrorCode.NoWatcher);
-          return this.#frame(hdr, null, null);
-        }
-        case OpCode.multiRead: {
-          const q = MultiOperationRecord.read(r);
-          const results: MultiResult[] = q.ops.map((op): MultiResult => {
-            try {
-              if (op.type === OpCode.getChildren) {
-                this.#checkAcl(this.#aclOrNoNode(op.request.path), Perms.Read, c);
-                // Apache 3.8's MultiOperationRecord drops the ops' watch flags:
-                // a multiRead sets no watches (3.9 sets them).
-                const res = tree.getChildren(op.request.path);
-                return { type: OpCode.getChildren, children: res.children };
-              }
-              if (op.type === OpCode.getData) {
-                this.#checkAcl(this.#aclOrNoNode(op.request.path), Perms.Read, c);
-                const res = tree.getData(op.request.path);
-                return { type: OpCode.getData, data: res.data, stat: res.stat };
-              }
-              throw new Error(`Invalid type of readOp ${op.type}`);
-            } catch (e) {
-              if (e instanceof KeeperError) return { type: OpCode.error, err: e.code };
-              throw e;
-            }
-          });
-          return this.#frame(hdr, MultiResponse, { results });
-        }
-      }
-      throw new Error(`unexpected read op ${item.op}`);
-    } catch (e) {
-      if (e instanceof KeeperError) {
-        hdr.err = e.code;
-        return this.#frame(hdr, null, null);
-      }
-      // A body that does not decode: MarshallingError, as Apache answers.
-      hdr.err = ErrorCode.MarshallingError;
-      return this.#frame(hdr, null, null);
+    if (item.op === OpCode.whoAmI) {
+      // AuthUtil.getClientInfos: each id as its provider's user name.
+      const clientInfo = c.authInfo.map((id) => ({ authScheme: id.scheme, user: userName(id) }));
+      return this.#replyFrame(item, 0, { clientInfo });
     }
-  }
-
-  #aclOrNoNode(path: string): readonly ACL[] {
-    const acl = this.tree.aclOf(path);
-    if (acl === null) throw new KeeperError(ErrorCode.NoNode);
-    return acl;
+    let request: unknown;
+    try {
+      const rec = requestRecord(item.op);
+      request = rec ? rec.read(r) : null;
+    } catch {
+      // A body that does not decode: MarshallingError, as Apache answers.
+      return this.#replyFrame(item, ErrorCode.MarshallingError, null);
+    }
+    if (item.op === OpCode.multiRead) {
+      // Apache 3.8's MultiOperationRecord drops the ops' watch flags: a
+      // multiRead sets no watches (3.9 sets them).
+      for (const op of (request as MultiOperationRecord).ops) {
+        if ("watch" in op.request) op.request.watch = false;
+      }
+    }
+    const reply = processRead(
+      this.tree,
+      { type: item.op, request } as ReadRequest,
+      { watcher: c, sessionId: c.sessionId, authInfo: c.authInfo },
+      { skipACL: this.#opts.skipACL },
+    );
+    this.#deliver(reply.events);
+    return this.#replyFrame(item, reply.err, reply.response);
   }
 
   // ---- time --------------------------------------------------------------------

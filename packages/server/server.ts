@@ -177,7 +177,11 @@ export class ZkServer {
       },
     });
     const log = restored.log;
-    const tree = new DataTree<Conn>({ extendedTypesEnabled: config.extendedTypesEnabled });
+    // Apache 3.8's rules (watch modes, exists without an ACL check): the oracle is 3.8.
+    const tree = new DataTree<Conn>({
+      extendedTypesEnabled: config.extendedTypesEnabled,
+      apacheVersion: "3.8",
+    });
     const sessions = new Map<bigint, number>();
     let lastZxid = 0n;
     if (restored.snapshot) {
