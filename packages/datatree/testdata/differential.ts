@@ -198,6 +198,25 @@ export function replayRecorded(dir: URL): void {
         tree.removeWatcher(label); // the connection goes: DataTree.removeCnxn
         open(r.new, [IP]);
         return;
+      case "count":
+      case "ephemerals": {
+        const reply = processRead(
+          tree,
+          r.op === "count"
+            ? { type: OpCode.getAllChildrenNumber, request: { path: r.path } }
+            : { type: OpCode.getEphemerals, request: { prefixPath: r.prefix } },
+          { watcher: label, sessionId: session.get(label)!, authInfo: auth.get(label)! },
+        );
+        // deno-lint-ignore no-explicit-any
+        const b = reply.response as any;
+        const got = reply.err !== 0
+          ? { err: reply.err }
+          : r.op === "count"
+          ? { count: b.totalNumber }
+          : { paths: b.ephemerals };
+        assert.deepEqual(got, res, what);
+        return;
+      }
       case "drop":
         tree.removeWatcher(label); // the old connection goes: DataTree.removeCnxn
         return;

@@ -80,6 +80,34 @@ class SetWatches(namedtuple("SetWatches", "relative_zxid data exist child")):
         return True
 
 
+class GetAllChildrenNumber(namedtuple("GetAllChildrenNumber", "path")):
+    type = 104
+
+    def serialize(self):
+        return ser.write_string(self.path)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return ser.int_struct.unpack_from(bytes, offset)[0]
+
+
+class GetEphemerals(namedtuple("GetEphemerals", "prefix")):
+    type = 103
+
+    def serialize(self):
+        return ser.write_string(self.prefix)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        count = ser.int_struct.unpack_from(bytes, offset)[0]
+        offset += 4
+        out = []
+        for _ in range(count):
+            p, offset = ser.read_string(bytes, offset)
+            out.append(p)
+        return out
+
+
 class AddWatch(PathInt):
     type = 106
 
@@ -300,6 +328,14 @@ for i in range(n):
             rec = {"op": kind, "path": path, "type": rnd.choice([1, 2, 3, 4, 5])}
             req = CheckWatches if kind == "checkwatch" else RemoveWatches
             run(label, rec, lambda c, rec=rec, req=req: (call(c, req(rec["path"], rec["type"])), {})[1])
+    elif r < 0.95:
+        if rnd.random() < 0.5:
+            rec = {"op": "count", "path": path}
+            run(label, rec, lambda c, rec=rec: {"count": call(c, GetAllChildrenNumber(rec["path"]))})
+        else:
+            prefix = rnd.choice(["/", "", "/a", "/b", "/c-", path])
+            rec = {"op": "ephemerals", "prefix": prefix}
+            run(label, rec, lambda c, rec=rec: {"paths": call(c, GetEphemerals(rec["prefix"]))})
     elif r < 0.97:
         rec = {"op": "getacl", "path": path}
         run(label, rec, lambda c, rec=rec: (lambda d: {"acl": [[a.perms, a.id.scheme, a.id.id] for a in d[0]],

@@ -3,6 +3,7 @@ files of packages/datatree (see record_txnlog.ts). Run by that script with the
 server's connect string as the only argument."""
 import os
 import sys
+import time
 from collections import namedtuple
 
 from kazoo.client import KazooClient
@@ -98,6 +99,9 @@ zk.create("/cont/kid", b"k")
 zk.delete("/cont/kid")
 print(call(CreateTTL("/ttl", b"t", OPEN, 5, 60000)))
 print(call(CreateTTL("/ttl-seq-", b"t", OPEN, 6, 1)))
+# The ContainerManager (checkIntervalMs=1000 here) deletes /cont (used, now empty) and the
+# expired TTL node as session 0, while nothing else runs.
+time.sleep(2.5)
 # Quotas as zkCli's setquota writes them, then a hard limit hit.
 zk.create("/q", b"")
 zk.create("/zookeeper/quota/q/zookeeper_limits", b"count=-1,bytes=-1=;countHardLimit=3", makepath=True)
