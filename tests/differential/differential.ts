@@ -7,7 +7,7 @@
  * `ZKTS_DIFF_OPS` (ops per seed, default 10000), `ZKTS_DIFF_SEED` (the first
  * seed, default 1), `ZKTS_DIFF_SAVE` (a directory: each history is written
  * there as `<server>-<seed>.msgpack`), `ZKTS_DIFF_EXPIRE=0` (do not expire
- * a session half way).
+ * a session half way), `ZKTS_DIFF_SESSIONS` (sessions at once, default 3).
  *
  * @module
  */
@@ -45,6 +45,7 @@ export function settings(): {
   save?: string;
   expire: boolean;
   exclude: string[];
+  sessions: number;
 } {
   const n = Number(Deno.env.get("ZKTS_DIFF_SEEDS") ?? 4);
   const first = Number(Deno.env.get("ZKTS_DIFF_SEED") ?? 1);
@@ -54,6 +55,7 @@ export function settings(): {
     ops,
     save: Deno.env.get("ZKTS_DIFF_SAVE") || undefined,
     expire: Deno.env.get("ZKTS_DIFF_EXPIRE") !== "0",
+    sessions: Number(Deno.env.get("ZKTS_DIFF_SESSIONS") ?? 3),
     exclude: (Deno.env.get("ZKTS_DIFF_EXCLUDE") ?? KNOWN_DIFFERENCES.join(","))
       .split(",").filter((x) => x),
   };
@@ -73,7 +75,7 @@ export interface SeedResult {
 export async function runSeed(
   seed: number,
   ops: number,
-  opts: { save?: string; expire?: boolean; exclude?: readonly string[] } = {},
+  opts: { save?: string; expire?: boolean; exclude?: readonly string[]; sessions?: number } = {},
 ): Promise<SeedResult> {
   const save = opts.save;
   const servers: ApacheServer[] = [];
@@ -86,6 +88,7 @@ export async function runSeed(
           seed,
           ops,
           expire: opts.expire,
+          sessions: opts.sessions,
           exclude: opts.exclude,
         })
       ),
@@ -110,10 +113,10 @@ export async function runSeed(
 }
 
 if (import.meta.main) {
-  const { seeds, ops, save, expire, exclude } = settings();
+  const { seeds, ops, save, expire, exclude, sessions } = settings();
   let failed = 0;
   for (const seed of seeds) {
-    const r = await runSeed(seed, ops, { save, expire, exclude });
+    const r = await runSeed(seed, ops, { save, expire, exclude, sessions });
     console.log(`seed ${seed}: ${ops} ops, ${JSON.stringify(r.ms)} ms`);
     if (r.difference) {
       failed++;

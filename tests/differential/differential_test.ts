@@ -33,10 +33,10 @@ Deno.test("differential: the first difference names the seed and the step", () =
   assert.equal(stepDifferences(h("ok"), h("err -101")).length, 1);
 });
 
-const { seeds, ops, save, expire, exclude } = settings();
+const { seeds, ops, save, expire, exclude, sessions } = settings();
 for (const seed of seeds) {
   interopTest(`differential: seed ${seed}, ${ops} ops, Apache vs zkts`, async () => {
-    const r = await runSeed(seed, ops, { save, expire, exclude });
+    const r = await runSeed(seed, ops, { save, expire, exclude, sessions });
     console.log(`seed ${seed}: ${ops} ops in ${JSON.stringify(r.ms)} ms`);
     assert.equal(r.difference, null, `${r.difference}\n${r.steps.join("\n")}`);
   });
