@@ -84,6 +84,8 @@ export class TreeCache<T> {
   #unsubscribe: (() => void) | null = null;
   #suspended = false;
   #watcher = (ev: WatchedEvent) => this.#onEvent(ev);
+  /** Whether changes of the root itself are events (not for a children cache). */
+  protected rootEvents = true;
 
   /** A cache of `root`; call {@linkcode TreeCache.start}. */
   constructor(zk: ZooKeeper, root: string, opts: TreeCacheOptions<T> = {}) {
@@ -320,7 +322,9 @@ export class TreeCache<T> {
     }
     const node: CachedNode<T> = { path, stat, data, value };
     this.#nodes.set(path, node);
-    this.#events.emit({ type: old ? "updated" : "added", path, node });
+    if (path !== this.#root || this.rootEvents) {
+      this.#events.emit({ type: old ? "updated" : "added", path, node });
+    }
   }
 
   #removeTree(path: string): void {
@@ -330,7 +334,9 @@ export class TreeCache<T> {
     for (const p of gone.sort((a, b) => b.length - a.length)) {
       const node = this.#nodes.get(p)!;
       this.#nodes.delete(p);
-      this.#events.emit({ type: "removed", path: p, node });
+      if (p !== this.#root || this.rootEvents) {
+        this.#events.emit({ type: "removed", path: p, node });
+      }
     }
   }
 }
@@ -360,7 +366,7 @@ export class NodeCache<T> extends TreeCache<T> {
 
 /**
  * A cache of a znode's children (Curator's `PathChildrenCache`): events for
- * children added, updated and removed.
+ * children added, updated and removed (none for the parent itself).
  *
  * @example
  * ```ts ignore
@@ -374,6 +380,7 @@ export class ChildrenCache<T> extends TreeCache<T> {
   /** A cache of `path`'s children. */
   constructor(zk: ZooKeeper, path: string, opts: Omit<TreeCacheOptions<T>, "maxDepth"> = {}) {
     super(zk, path, { ...opts, maxDepth: 1 });
+    this.rootEvents = false;
   }
   /** The children's values by name. */
   values(): Map<string, T | undefined> {

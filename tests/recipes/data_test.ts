@@ -176,7 +176,10 @@ recipeSuite("values", {
       serializer: json(),
       watchMode: "oneShot",
     });
+    const kidEvents: string[] = [];
+    kids.on((ev) => kidEvents.push(ev.type === "initialized" ? "init" : `${ev.type} ${ev.path}`));
     await kids.start();
+    assert.deepEqual(kidEvents, ["init"], "no event for the parent itself");
     await a.create(`${root}/n/k1`, enc("1"));
     await a.create(`${root}/n/k2`, enc("2"));
     await kids.waitFor((c) => c.children().length === 2, { timeoutMs: 3000 });
@@ -184,6 +187,13 @@ recipeSuite("values", {
     await kids.waitFor((c) => c.values().get("k1") === 10, { timeoutMs: 3000 });
     await a.delete(`${root}/n/k2`);
     await kids.waitFor((c) => c.children().join() === "k1", { timeoutMs: 3000 });
+    assert.ok(
+      kidEvents.every((e) =>
+        e === "init" || e.startsWith(`added ${root}/n/`) ||
+        e.startsWith(`updated ${root}/n/`) || e.startsWith(`removed ${root}/n/`)
+      ),
+      kidEvents.join(),
+    );
     await a.deleteAll(`${root}/n`);
     await node.waitFor((c) => c.current === undefined, { timeoutMs: 3000 });
     await node.close();
