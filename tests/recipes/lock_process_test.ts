@@ -60,6 +60,11 @@ function spawn(cmd: string, args: string[], limitMs = 30000) {
       }
       return lines[n];
     },
+    kill() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    },
     async send(s: string) {
       await writer.write(new TextEncoder().encode(s + "\n"));
     },
@@ -105,6 +110,30 @@ recipeSuite("locks across processes", {
       { rounds: 5, violations: 0 },
     ]);
     assert.equal(localViolations, 0);
+  },
+
+  "mutex: a holder process killed with SIGKILL: its session expires and the lock passes on": async (
+    { server, connect, root },
+  ) => {
+    const holder = spawn(Deno.execPath(), [
+      "run",
+      "-A",
+      CONTENDER,
+      server.connectString,
+      root,
+      "hold",
+    ]);
+    assert.equal(await holder.line(0), "held");
+    const zk = await connect();
+    const mutex = new Mutex(zk, root);
+    assert.equal(await mutex.tryAcquire(), null);
+    const t0 = Date.now();
+    holder.kill();
+    await holder.done();
+    const h = await mutex.acquire({ timeoutMs: 10000 });
+    const waitedMs = Date.now() - t0;
+    assert.ok(waitedMs < 8000, `lock passed on after ${waitedMs} ms`);
+    await h.release();
   },
 
   "interop: a zkts mutex and kazoo's Lock on one path exclude each other": async (
