@@ -200,6 +200,29 @@ recipeSuite("values", {
     await kids.close();
   },
 
+  "tree cache with one-shot watches catches up after a reconnect too": async (
+    { connect, root },
+  ) => {
+    const [a, b] = [await connect(), await connect()];
+    await a.mkdirp(`${root}/p`, enc("0"));
+    const cache = new TreeCache<string>(b, root, { serializer: utf8(), watchMode: "oneShot" });
+    await cache.start({ timeoutMs: 3000 });
+    assert.equal(cache.watchMode, "oneShot");
+    b.dropConnection();
+    await a.setData(`${root}/p`, enc("1"));
+    await a.create(`${root}/p/q`, enc("q"));
+    await a.create(`${root}/r`, enc("r"));
+    await cache.waitFor(
+      (c) =>
+        c.get(`${root}/p`)?.value === "1" && c.get(`${root}/p/q`)?.value === "q" &&
+        c.get(`${root}/r`)?.value === "r",
+      { timeoutMs: 5000 },
+    );
+    await a.deleteAll(`${root}/p`);
+    await cache.waitFor((c) => c.children().join() === "r", { timeoutMs: 3000 });
+    await cache.close();
+  },
+
   "two-phase commit: seeds §16.13: all commit → commit; one abort → abort early": async (
     { connect, root },
   ) => {
