@@ -550,3 +550,12 @@ Deno.test("quota: a soft limit passes with Apache's warning", () => {
   assert.equal(p.error, undefined);
   assert.deepEqual(p.warnings, ["Quota exceeded: /q [current count=4, softCountLimit=3]"]);
 });
+
+Deno.test("Preparer.clear drops outstanding changes", () => {
+  const s = new Server();
+  s.prepare(create("/a"));
+  assert.equal(s.prepare(create("/a")).error?.code, E.NodeExists);
+  s.prep.clear();
+  assert.equal(s.prep.outstanding, 0);
+  assert.equal(s.prepare(create("/a")).error, undefined, "the tree itself has no /a");
+});

@@ -262,3 +262,70 @@ Deno.test("approximateDataSize and apacheNodeCount as mntr reports them", () => 
   h.write(1n, { type: OpCode.delete, request: { path: "/abc", version: -1 } });
   assert.equal(h.tree.approximateDataSize, base);
 });
+
+Deno.test("closeSession without a txn body (before 3.6) deletes every ephemeral of the session", () => {
+  const h = new Harness();
+  h.create(5n, "/e1", "", 1);
+  h.create(5n, "/e2", "", 1);
+  h.create(6n, "/other", "", 1);
+  const rc = h.tree.processTxn({
+    clientId: 5n,
+    cxid: 0,
+    zxid: ++h.zxid,
+    time: 0n,
+    type: OpCode.closeSession,
+  }, null);
+  assert.equal(rc.err, 0);
+  assert.deepEqual([h.tree.has("/e1"), h.tree.has("/e2"), h.tree.has("/other")], [
+    false,
+    false,
+    true,
+  ]);
+  assert.equal(h.tree.statPersisted("/")!.pzxid, h.zxid);
+});
+
+Deno.test("containerCandidates: never-used containers after maxNeverUsedIntervalMs", () => {
+  const h = new Harness();
+  h.write(1n, {
+    type: OpCode.createContainer,
+    request: { path: "/c", data: null, acl: OPEN, flags: 4 },
+  });
+  const mtime = h.tree.stat("/c")!.mtime;
+  assert.deepEqual(h.tree.containerCandidates(mtime + 100n, 0n), []);
+  assert.deepEqual(h.tree.containerCandidates(mtime + 100n, 50n), ["/c"]);
+  assert.deepEqual(h.tree.containerCandidates(mtime + 10n, 50n), []);
+});
+
+Deno.test("getDataBorrowed lends a view that outlives later writes unchanged", () => {
+  const h = new Harness();
+  h.create(1n, "/a", "first");
+  const view = h.tree.getDataBorrowed("/a").data!;
+  for (let i = 0; i < 2000; i++) {
+    h.write(1n, {
+      type: OpCode.setData,
+      request: { path: "/a", data: new Uint8Array(1000).fill(i), version: -1 },
+    });
+  }
+  assert.equal(dec(view), "first");
+  assert.equal(h.tree.getData("/a").data![0], 1999 & 0xff);
+});
+
+Deno.test("setCversionPzxid only moves forward; -1 means current + 1", () => {
+  const t = new DataTree();
+  t.setCversionPzxid("/zookeeper/", 3, 10n);
+  assert.deepEqual(
+    [t.statPersisted("/zookeeper")!.cversion, t.statPersisted("/zookeeper")!.pzxid],
+    [3, 10n],
+  );
+  t.setCversionPzxid("/zookeeper", 2, 20n);
+  assert.deepEqual(
+    [t.statPersisted("/zookeeper")!.cversion, t.statPersisted("/zookeeper")!.pzxid],
+    [3, 10n],
+  );
+  t.setCversionPzxid("/zookeeper", -1, 30n);
+  assert.deepEqual(
+    [t.statPersisted("/zookeeper")!.cversion, t.statPersisted("/zookeeper")!.pzxid],
+    [4, 30n],
+  );
+  assert.throws(() => t.setCversionPzxid("/nope", 1, 1n), { code: -101 });
+});
