@@ -6,7 +6,7 @@
  * path exclude each other both ways.
  */
 import assert from "node:assert/strict";
-import { Mutex, ReadWriteLock } from "../../packages/recipes/mod.ts";
+import { Mutex, ReadWriteLock, Semaphore } from "../../packages/recipes/mod.ts";
 import { recipeSuite, timesOut } from "./_helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -176,5 +176,20 @@ recipeSuite("locks across processes", {
     assert.equal(await kz.line(1), "released");
     await kz.done();
     await (await w).release();
+  },
+  "interop: a kazoo Semaphore lease and a zkts Semaphore lease count against one pool": async (
+    { server, connect, root },
+  ) => {
+    const zk = await connect();
+    const kz = spawn(PYTHON, [KAZOO, server.connectString, root, "sem-hold", "1"]);
+    assert.equal(await kz.line(0), "held");
+    const sem = new Semaphore(zk, root, 1, { identifier: "zkts" });
+    assert.deepEqual(await sem.leaseHolders(), ["kazoo"]);
+    assert.ok(await timesOut(sem.acquire({ timeoutMs: 300 })), "the only lease is kazoo's");
+    const pending = sem.acquire({ timeoutMs: 10000 });
+    await kz.send("go");
+    assert.equal(await kz.line(1), "released");
+    await kz.done();
+    await (await pending).release();
   },
 });

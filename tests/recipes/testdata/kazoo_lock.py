@@ -5,6 +5,7 @@ usage: kazoo_lock.py HOSTS PATH MODE [ARG]
                   (NodeExistsError = two holders); prints {"rounds", "violations"}
   hold | read-hold  take the Lock (or ReadLock), print "held", wait for a line on
                   stdin, release, print "released"
+  sem-hold N      the same with a lease of a Semaphore of N leases
   try SECONDS     print "acquired" or "timeout"
 """
 import json
@@ -36,6 +37,13 @@ try:
         print("held", flush=True)
         sys.stdin.readline()
         lock.release()
+        print("released", flush=True)
+    elif mode == "sem-hold":
+        sem = zk.Semaphore(path, "kazoo", max_leases=int(sys.argv[4]))
+        sem.acquire(timeout=10)
+        print("held", flush=True)
+        sys.stdin.readline()
+        sem.release()
         print("released", flush=True)
     elif mode == "try":
         lock = zk.Lock(path, "kazoo")
