@@ -47,6 +47,7 @@ import {
   type MultiResult,
   OpCode,
   Perms,
+  ReconfigRequest,
   ReplyHeader,
   RequestHeader,
   SetACLRequest,
@@ -233,6 +234,18 @@ export class ZooKeeper {
   get lastZxid(): bigint {
     return this.#lastZxid;
   }
+  /**
+   * The client's state, as Apache's `ZooKeeper.States`: CONNECTING,
+   * CONNECTED, CONNECTEDREADONLY, CLOSED or AUTH_FAILED.
+   */
+  get state(): "CONNECTING" | "CONNECTED" | "CONNECTEDREADONLY" | "CLOSED" | "AUTH_FAILED" {
+    if (this.#authFailed) return "AUTH_FAILED";
+    if (this.#state === STATES.closed) return "CLOSED";
+    if (this.#state === STATES.connected) return this.#readOnly ? "CONNECTEDREADONLY" : "CONNECTED";
+    return "CONNECTING";
+  }
+  #authFailed = false;
+
   /** Whether the session is connected now. */
   get connected(): boolean {
     return this.#state === STATES.connected;
@@ -469,6 +482,7 @@ export class ZooKeeper {
 
   #closeWith(state: number, code: number): void {
     this.#state = STATES.closed;
+    if (state === KeeperState.AuthFailed) this.#authFailed = true;
     this.#stopTimer();
     try {
       this.#conn?.close();
@@ -762,6 +776,8 @@ export class ZooKeeper {
       mode === CreateMode.EphemeralSequential || mode === CreateMode.PersistentSequentialWithTtl;
     validatePath(path, sequential);
     const acl = opts.acl ?? OPEN_ACL_UNSAFE;
+    // ZooKeeper.create: a null or empty ACL is refused before anything is sent.
+    if (acl.length === 0) throw new KeeperError(ErrorCode.InvalidACL, path);
     const full = this.#prepend(path);
     let res: Create2Response;
     if (mode === CreateMode.PersistentWithTtl || mode === CreateMode.PersistentSequentialWithTtl) {
@@ -942,6 +958,7 @@ export class ZooKeeper {
   /** Sets a znode's ACL; `aclVersion` -1 matches any. */
   async setACL(path: string, acl: ACL[], aclVersion = -1): Promise<Stat> {
     validatePath(path);
+    if (acl.length === 0) throw new KeeperError(ErrorCode.InvalidACL, path);
     const res = await this.#call(
       OpCode.setACL,
       SetACLRequest,
@@ -977,6 +994,7 @@ export class ZooKeeper {
 
   /** The ephemeral nodes of this session under `prefixPath` (default all). */
   async getEphemerals(prefixPath = "/"): Promise<string[]> {
+    validatePath(prefixPath);
     const res = await this.#call(
       OpCode.getEphemerals,
       GetEphemeralsRequest,
@@ -1045,36 +1063,88 @@ export class ZooKeeper {
    *
    * @throws {KeeperError} NoWatcher when there is none
    */
-  async removeWatches(path: string, type: number, watcher?: Watcher): Promise<void> {
+  async removeWatches(
+    path: string,
+    type: number,
+    watcher?: Watcher,
+    opts: { local?: boolean } = {},
+  ): Promise<void> {
     validatePath(path);
     const kinds: WatchKind[] = type === WatcherType.Data
       ? ["data", "exist"]
       : type === WatcherType.Children
       ? ["child"]
       : ["data", "exist", "child", "persistent", "persistentRecursive"];
-    let found = false;
+    // ZKWatchManager: find what would go first; nothing → NoWatcher, client-side.
+    const removed: { kind: WatchKind; w: Watcher }[] = [];
     let remaining = false;
     for (const k of kinds) {
       const s = this.#watches[k].get(path);
       if (!s) continue;
-      if (watcher) {
-        if (s.delete(watcher)) found = true;
-        if (s.size > 0) remaining = true;
-        else this.#watches[k].delete(path);
-      } else {
-        found = true;
-        this.#watches[k].delete(path);
+      for (const w of s) {
+        if (!watcher || w === watcher) removed.push({ kind: k, w });
+        else remaining = true;
       }
     }
-    if (!found) throw new KeeperError(ErrorCode.NoWatcher, path);
-    if (remaining) return; // other local watchers still need the server's watch
-    await this.#call(
-      OpCode.removeWatches,
-      CheckWatchesRequest,
-      { path: this.#prepend(path), type },
-      null,
-      path,
+    if (removed.length === 0) throw new KeeperError(ErrorCode.NoWatcher, path);
+    if (!opts.local && !remaining) {
+      await this.#call(
+        OpCode.removeWatches,
+        CheckWatchesRequest,
+        { path: this.#prepend(path), type },
+        null,
+        path,
+      );
+    }
+    for (const { kind, w } of removed) {
+      const s = this.#watches[kind].get(path);
+      s?.delete(w);
+      if (s && s.size === 0) this.#watches[kind].delete(path);
+    }
+    // Apache's client tells each removed watcher, once per event type:
+    // DataWatchRemoved (data, exist), ChildWatchRemoved, PersistentWatchRemoved.
+    const byType = new Map<number, Set<Watcher>>();
+    for (const { kind, w } of removed) {
+      const evType = kind === "child"
+        ? EventType.ChildWatchRemoved
+        : kind === "data" || kind === "exist"
+        ? EventType.DataWatchRemoved
+        : EventType.PersistentWatchRemoved;
+      let set = byType.get(evType);
+      if (!set) byType.set(evType, set = new Set());
+      set.add(w);
+    }
+    for (const [evType, ws] of byType) {
+      for (const w of ws) this.#safe(w, { type: evType, state: KeeperState.SyncConnected, path });
+    }
+  }
+
+  /**
+   * Reconfigures the ensemble (OpCode.reconfig): incremental (`joining`,
+   * `leaving`) or non-incremental (`newMembers`); `fromConfig` -1 for any.
+   *
+   * @returns the new configuration's data and Stat
+   * @throws {KeeperError} ReconfigDisabled, NewConfigNoQuorum, BadVersion, ...
+   */
+  async reconfig(opts: {
+    joining?: string | null;
+    leaving?: string | null;
+    newMembers?: string | null;
+    fromConfig?: bigint;
+  }): Promise<{ data: Uint8Array | null; stat: Stat }> {
+    const res = await this.#call(
+      OpCode.reconfig,
+      ReconfigRequest,
+      {
+        joiningServers: opts.joining ?? null,
+        leavingServers: opts.leaving ?? null,
+        newMembers: opts.newMembers ?? null,
+        curConfigId: opts.fromConfig ?? -1n,
+      },
+      GetDataResponse,
+      "/zookeeper/config",
     );
+    return { data: res.data, stat: res.stat };
   }
 
   /**

@@ -323,3 +323,39 @@ for (const target of TARGETS) {
     }
   });
 }
+
+for (const target of TARGETS) {
+  interopTest(
+    `client vs ${target.name}: removed watches are told, state, client-side refusals`,
+    async () => {
+      const server = await target.start({ forceSync: false });
+      const zk = await ZooKeeper.connect(server.connectString, { sessionTimeoutMs: 10000 });
+      try {
+        assert.equal(zk.state, "CONNECTED");
+        await zk.create("/rw", null);
+        const seen: number[] = [];
+        const w = (e: WatchedEvent) => seen.push(e.type);
+        await zk.getData("/rw", w);
+        await zk.getChildren("/rw", w);
+        await zk.removeWatches("/rw", WatcherType.Any, w);
+        assert.deepEqual(
+          seen.sort(),
+          [EventType.DataWatchRemoved, EventType.ChildWatchRemoved].sort(),
+        );
+        await zk.addWatch("/rw", w, "persistent");
+        await zk.removeWatches("/rw", WatcherType.Any, w, { local: true });
+        assert.equal(seen.at(-1), EventType.PersistentWatchRemoved);
+        assert.equal(await code(zk.create("/noacl", null, { acl: [] })), ErrorCode.InvalidACL);
+        assert.equal(await code(zk.setACL("/rw", [])), ErrorCode.InvalidACL);
+        assert.equal(
+          await code(zk.reconfig({ joining: "server.5=127.0.0.1:1:2" })),
+          ErrorCode.ReconfigDisabled,
+        );
+      } finally {
+        await zk.close();
+        assert.equal(zk.state, "CLOSED");
+        await server.stop();
+      }
+    },
+  );
+}

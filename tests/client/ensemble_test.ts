@@ -5,10 +5,24 @@
  * it was away fires the watch on reconnect (SetWatches2 with the last zxid).
  */
 import assert from "node:assert/strict";
-import { type WatchedEvent, ZooKeeper } from "@zkts/client";
-import { CreateMode, EventType, KeeperState } from "@zkts/jute";
+import { KeeperError, type WatchedEvent, ZooKeeper } from "@zkts/client";
+import { CreateMode, ErrorCode, EventType, KeeperState } from "@zkts/jute";
 import { startApacheEnsemble } from "../support/apache.ts";
 import { interopTest } from "../support/oracle.ts";
+
+/** Retries an op through ConnectionLoss (the ensemble may be electing), bounded. */
+async function retry<T>(op: () => Promise<T>, ms = 20000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await op();
+    } catch (e) {
+      if (!(e instanceof KeeperError) || e.code !== ErrorCode.ConnectionLoss) throw e;
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 function waitEvent(zk: ZooKeeper, pred: (e: WatchedEvent) => boolean, ms = 20000) {
   return new Promise<WatchedEvent>((resolve, reject) => {
@@ -46,7 +60,8 @@ interopTest(
         const reconnected = waitEvent(zk, (e) => e.state === KeeperState.SyncConnected);
         await ens.kill(victim.id);
         await disconnected;
-        if (!otherOnVictim) await other.setData("/w", new TextEncoder().encode("x"));
+        // If the victim led, the others elect anew and drop their clients too.
+        if (!otherOnVictim) await retry(() => other.setData("/w", new TextEncoder().encode("x")));
         await reconnected;
         assert.equal(zk.sessionId, sid, "same session on another server");
         assert.notEqual(zk.currentServer, serving);
@@ -57,7 +72,7 @@ interopTest(
           await new Promise((r) => setTimeout(r, 20));
         }
         assert.deepEqual(fired.map((e) => e.type), [EventType.NodeDataChanged]);
-        await zk.sync("/");
+        await retry(() => zk.sync("/"));
       } finally {
         await zk.close();
         await other.close();
