@@ -247,6 +247,24 @@ export class NodeStore {
     return utf8d.decode(b.subarray(off, off + len));
   }
 
+  /** The names of `ids` joined with "/" (one decode for many names). */
+  namesJoined(ids: Int32Array): string {
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) total += this.nameLen[ids[i]] + 1;
+    if (this.#scratch.length < total) this.#scratch = new Uint8Array(total * 2);
+    const out = this.#scratch;
+    const names = this.#names.buf;
+    let at = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (i > 0) out[at++] = 0x2f;
+      const off = this.nameOff[ids[i]];
+      const len = this.nameLen[ids[i]];
+      for (let k = 0; k < len; k++) out[at + k] = names[off + k];
+      at += len;
+    }
+    return utf8d.decode(out.subarray(0, at));
+  }
+
   /** java.lang.String.hashCode of the name of `id` (from the bytes when ASCII). */
   nameJavaHash(id: number): number {
     const len = this.nameLen[id];

@@ -515,9 +515,13 @@ export class DataTree<W = unknown> {
 
   #childNames(id: number): string[] {
     const ids = this.#childIds(id);
-    const names = new Array<string>(ids.length);
-    for (let i = 0; i < ids.length; i++) names[i] = this.#s.name(ids[i]);
-    return names;
+    if (ids.length < 16) {
+      const names = new Array<string>(ids.length);
+      for (let i = 0; i < ids.length; i++) names[i] = this.#s.name(ids[i]);
+      return names;
+    }
+    // Many names: one decode of "a/b/c" and a split (names never hold "/").
+    return this.#s.namesJoined(ids).split("/");
   }
 
   /**
