@@ -6,7 +6,7 @@
  * path exclude each other both ways.
  */
 import assert from "node:assert/strict";
-import { Mutex, ReadWriteLock, Semaphore } from "../../packages/recipes/mod.ts";
+import { LeaderSelector, Mutex, ReadWriteLock, Semaphore } from "../../packages/recipes/mod.ts";
 import { recipeSuite, timesOut } from "./_helpers.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -191,5 +191,26 @@ recipeSuite("locks across processes", {
     assert.equal(await kz.line(1), "released");
     await kz.done();
     await (await pending).release();
+  },
+  "interop: kazoo's Election and a zkts LeaderSelector take turns on one path": async (
+    { server, connect, root },
+  ) => {
+    const zk = await connect();
+    const kz = spawn(PYTHON, [KAZOO, server.connectString, root, "elect"]);
+    assert.equal(await kz.line(0), "leader");
+    let led = false;
+    const sel = new LeaderSelector(zk, root, () => {
+      led = true;
+    });
+    sel.start();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(led, false, "kazoo leads");
+    await kz.send("go");
+    assert.equal(await kz.line(1), "done");
+    await kz.done();
+    const deadline = Date.now() + 5000;
+    while (!led && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(led, "zkts leads after kazoo stepped down");
+    await sel.close();
   },
 });

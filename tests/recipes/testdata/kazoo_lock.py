@@ -6,6 +6,7 @@ usage: kazoo_lock.py HOSTS PATH MODE [ARG]
   hold | read-hold  take the Lock (or ReadLock), print "held", wait for a line on
                   stdin, release, print "released"
   sem-hold N      the same with a lease of a Semaphore of N leases
+  elect           run an Election; as leader print "leader", wait for a line, step down
   try SECONDS     print "acquired" or "timeout"
 """
 import json
@@ -45,6 +46,12 @@ try:
         sys.stdin.readline()
         sem.release()
         print("released", flush=True)
+    elif mode == "elect":
+        def lead():
+            print("leader", flush=True)
+            sys.stdin.readline()
+        zk.Election(path, "kazoo").run(lead)
+        print("done", flush=True)
     elif mode == "try":
         lock = zk.Lock(path, "kazoo")
         try:
