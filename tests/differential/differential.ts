@@ -30,13 +30,7 @@ export const SERVER_OPTIONS: ApacheOptions = {
  * README.md): `ZKTS_DIFF_EXCLUDE` overrides it (comma separated, empty for
  * nothing left out).
  */
-export const KNOWN_DIFFERENCES: readonly string[] = [
-  "whoAmI",
-  "getACL",
-  "aclOrder",
-  "eventAcl",
-  "mixedWatchModes",
-];
+export const KNOWN_DIFFERENCES: readonly string[] = [];
 
 /** The settings of a run, from the environment. */
 export function settings(): {

@@ -613,6 +613,9 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
           const p = rng.chance(0.2) ? "/d" : rng.chance(0.6) ? `/d/${rng.pick(NAMES)}` : randPath();
           const type = rng.pick([WatcherType.Children, WatcherType.Data, WatcherType.Any]);
           const op = `${s} removeWatches ${p} ${type}`;
+          // The client drops its watchers before asking the server: let events
+          // already on their way arrive first, or which ones get through is a race.
+          await zk.sync("/");
           try {
             await zk.removeWatches(p, type);
             if (type === WatcherType.Any) slot.persistent.delete(p);

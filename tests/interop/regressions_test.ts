@@ -1,10 +1,9 @@
 /**
- * Small reproductions of every known difference between zkts and Apache
- * ZooKeeper 3.8 found by the interop and differential suites (README.md):
- * each case runs the same op sequence through `@zkts/client` against both
- * servers and expects zkts's observations to equal Apache's. They fail
- * against zkts today, so they run only with `ZKTS_INTEROP_KNOWN=1`; when the
- * server is fixed, move the case into the CI suite.
+ * Small reproductions of the differences between zkts and Apache ZooKeeper
+ * 3.8 that the interop and differential suites found (fixed in the server
+ * since, commit 5f282d9): each case runs the same op sequence through
+ * `@zkts/client` against both servers and expects zkts's observations to
+ * equal Apache's.
  */
 import assert from "node:assert/strict";
 import { CREATOR_ALL_ACL, KeeperError, type WatchedEvent, ZooKeeper } from "@zkts/client";
@@ -134,19 +133,17 @@ const CASES: Record<string, Case> = {
   },
 };
 
-if (Deno.env.get("ZKTS_INTEROP_KNOWN") === "1") {
-  interopTest("known differences: zkts answers as Apache 3.8 does", async (t) => {
-    const servers: ApacheServer[] = [];
-    try {
-      for (const target of TARGETS) servers.push(await target.start({ forceSync: false }));
-      for (const [name, fn] of Object.entries(CASES)) {
-        await t.step(name, async () => {
-          const [a, z] = await Promise.all(servers.map((s) => fn(s)));
-          assert.deepEqual(z, a);
-        });
-      }
-    } finally {
-      for (const s of servers) await s.stop();
+interopTest("regressions: zkts answers as Apache 3.8 does", async (t) => {
+  const servers: ApacheServer[] = [];
+  try {
+    for (const target of TARGETS) servers.push(await target.start({ forceSync: false }));
+    for (const [name, fn] of Object.entries(CASES)) {
+      await t.step(name, async () => {
+        const [a, z] = await Promise.all(servers.map((s) => fn(s)));
+        assert.deepEqual(z, a);
+      });
     }
-  });
-}
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+});
