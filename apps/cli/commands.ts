@@ -12,7 +12,7 @@ import {
   type Watcher,
   type ZooKeeper,
 } from "@zkts/client";
-import { type ACL, ErrorCode, EventType, KeeperState, OpCode, WatcherType } from "@zkts/jute";
+import { type ACL, ErrorCode, OpCode, WatcherType } from "@zkts/jute";
 import { FlagError, type FlagSpec, type ParsedFlags, parseFlags } from "./cli_parser.ts";
 import {
   createQuota,
@@ -632,15 +632,9 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map([
     } catch (e) {
       wrap(e);
     }
-    // Apache's client tells each removed watcher: one event per kind removed.
-    const removed = ctx.takeWatches(path, kinds);
-    const events: number[] = [];
-    if (removed.has("child")) events.push(EventType.ChildWatchRemoved);
-    if (removed.has("data") || removed.has("exist")) events.push(EventType.DataWatchRemoved);
-    if (removed.has("persistent") || removed.has("persistentRecursive")) {
-      events.push(EventType.PersistentWatchRemoved);
-    }
-    for (const t of events) ctx.watcher({ type: t, state: KeeperState.SyncConnected, path });
+    // The client tells each removed watcher (Child/Data/PersistentWatchRemoved),
+    // as Apache's client does; the shell only forgets what it noted.
+    ctx.takeWatches(path, kinds);
     return true;
   }),
 

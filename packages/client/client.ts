@@ -1103,7 +1103,12 @@ export class ZooKeeper {
     }
     // Apache's client tells each removed watcher, once per event type:
     // DataWatchRemoved (data, exist), ChildWatchRemoved, PersistentWatchRemoved.
-    const byType = new Map<number, Set<Watcher>>();
+    // ZKWatchManager.removeWatcher fills child, data, persistent in this order.
+    const byType = new Map<number, Set<Watcher>>([
+      [EventType.ChildWatchRemoved, new Set()],
+      [EventType.DataWatchRemoved, new Set()],
+      [EventType.PersistentWatchRemoved, new Set()],
+    ]);
     for (const { kind, w } of removed) {
       const evType = kind === "child"
         ? EventType.ChildWatchRemoved
