@@ -181,7 +181,10 @@ recipeSuite("locks", {
     try {
       await Promise.all(Array.from({ length: 6 }, async (_, i) => {
         const mutex = new Mutex(sessions[i % 3], root);
-        for (let r = 0; r < 3; r++) {
+        // At least 3 rounds each, and on until the connections dropped a few
+        // times (a fast server finishes 18 rounds between two drops).
+        const deadline = Date.now() + 10000;
+        for (let r = 0; r < 3 || (drops <= 3 && Date.now() < deadline); r++) {
           const h = await mutex.acquire({ timeoutMs: 15000 });
           maxInside = Math.max(maxInside, ++inside);
           await settle(5);
@@ -193,7 +196,7 @@ recipeSuite("locks", {
     } finally {
       clearInterval(dropper);
     }
-    assert.equal(rounds, 18);
+    assert.ok(rounds >= 18, `${rounds} rounds`);
     assert.equal(maxInside, 1);
     assert.ok(drops > 3, `connections dropped ${drops} times`);
     await until(
