@@ -100,6 +100,11 @@ export class Gate {
     for (const c of [...this.#conns]) this.#closeConn(c);
   }
 
+  /** Accepts connections again (the cut ones stay cut). */
+  unblock(): void {
+    this.#blocked = false;
+  }
+
   /** Stops the gate. */
   close(): Promise<void> {
     this.block();

@@ -127,6 +127,8 @@ export interface WorkloadOptions {
   sessions?: number;
   /** Expire one session (through a gate that stops its traffic) half way. Default true. */
   expire?: boolean;
+  /** Cut a session off now and then (through a gate) for a few steps. Default true. */
+  partitions?: boolean;
   /** The session timeout asked for the session that expires (ms). Default 1000. */
   expireTimeoutMs?: number;
   /**
@@ -182,6 +184,8 @@ interface Slot {
   recorder: (e: WatchedEvent) => void;
   /** Paths with a persistent watch of this session (added, not removed). */
   persistent: Set<string>;
+  /** The session the schedule expires half way. */
+  expiring?: boolean;
 }
 
 /**
@@ -277,19 +281,24 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
     }
   };
   const slots: Slot[] = [];
+  const partitions = o.partitions ?? true;
+  let partitioned: Slot | null = null;
+  let partitionLeft = 0;
   const t0 = performance.now();
   try {
     for (let i = 0; i < nSessions; i++) {
-      slots.push(
-        await open(
-          i === nSessions - 1 && expireAt >= 0,
-          i === nSessions - 1 ? (o.expireTimeoutMs ?? 1000) : 30000,
-        ),
+      const expiring = i === nSessions - 1 && expireAt >= 0;
+      const partitionable = partitions && i === nSessions - 2 && i > 0;
+      const sl = await open(
+        expiring || partitionable,
+        expiring ? (o.expireTimeoutMs ?? 1000) : partitionable ? 10000 : 30000,
       );
+      sl.expiring = expiring;
+      slots.push(sl);
     }
     const root = await slots[0].zk.create2("/d", null);
     base = root.stat.czxid;
-    const gated = slots.find((sl) => sl.gate);
+    const gated = slots.find((sl) => sl.expiring);
     if (gated) await gated.zk.create(EXPIRY_MARKER, null, { mode: CreateMode.Ephemeral });
 
     const randPath = (): string => {
@@ -327,7 +336,8 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         await expire();
         continue;
       }
-      const slot = rng.pick(slots);
+      if (partitionLeft > 0 && --partitionLeft === 0) await heal();
+      const slot = rng.pick(partitioned ? slots.filter((sl) => sl !== partitioned) : slots);
       const excluded = new Set(o.exclude ?? []);
       const zk = slot.zk;
       const s = `s${slot.index}`;
@@ -349,6 +359,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         ["getAllChildrenNumber", 1],
         ["whoAmI", 1],
         ["addWatch", 1],
+        ["partition", 0.06],
         ["removeWatches", 1],
         ["reopen", 0.3],
       ] as [string, number][]);
@@ -625,9 +636,22 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
           }
           break;
         }
+        case "partition": {
+          // Cut a session off for a few steps: it reconnects with SetWatches and
+          // gets the events it missed.
+          const target = slots.find((sl) => sl.gate && !sl.expiring);
+          const n = 2 + rng.int(8);
+          if (!target || partitioned) break;
+          await target.zk.sync("/");
+          target.gate!.block();
+          partitioned = target;
+          partitionLeft = n;
+          record(`s${target.index} cut for ${n} steps`, "ok");
+          break;
+        }
         case "reopen": {
           const i = slots.indexOf(slot);
-          if (slot.gate) break; // the gated one expires instead
+          if (slot.gate) break; // the gated ones expire or get cut instead
           await slot.zk.close();
           slots[i] = await open(false, 30000);
           record(`${s} close; open s${slots[i].index}`, "ok");
@@ -636,6 +660,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
       }
     }
 
+    if (partitioned) await heal();
     // Let every session see the events due to it: a sync's reply comes after them.
     for (const sl of slots) await sl.zk.sync("/");
     const tree = await dumpTree();
@@ -653,9 +678,24 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
     for (const g of gates) await g.close();
   }
 
+  /** Lets the cut session reconnect, and waits until it has caught up. */
+  async function heal(): Promise<void> {
+    const sl = partitioned!;
+    partitioned = null;
+    partitionLeft = 0;
+    sl.gate!.unblock();
+    const deadline = Date.now() + 15000;
+    while (!sl.zk.connected) {
+      if (Date.now() > deadline) throw new Error(`s${sl.index} did not reconnect in 15 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await sl.zk.sync("/"); // after the events its SetWatches fired
+    steps.push({ op: `s${sl.index} reconnected`, reply: "ok" });
+  }
+
   /** Stops the gated session's traffic until the server expires it, then replaces it. */
   async function expire(): Promise<void> {
-    const i = slots.findIndex((sl) => sl.gate);
+    const i = slots.findIndex((sl) => sl.expiring);
     if (i < 0) return;
     const slot = slots[i];
     // Events due to it so far must reach it before the cut, on both servers.
