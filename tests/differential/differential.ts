@@ -32,7 +32,16 @@ export const SERVER_OPTIONS: ApacheOptions = {
  */
 export const KNOWN_DIFFERENCES: readonly string[] = [];
 
-/** The settings of a run, from the environment. */
+/**
+ * The settings of a run, from the environment.
+ *
+ * @example
+ * ```ts
+ * import { settings } from "./differential.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(settings().seeds.length >= 1);
+ * ```
+ */
 export function settings(): {
   seeds: number[];
   ops: number;
@@ -65,7 +74,16 @@ export interface SeedResult {
   ms: Record<string, number>;
 }
 
-/** Runs `seed` against a fresh server of each target (in parallel) and compares. */
+/**
+ * Runs `seed` against a fresh server of each target (in parallel) and compares.
+ *
+ * @example
+ * ```ts ignore
+ * import { runSeed } from "./differential.ts";
+ * const r = await runSeed(7, 2000);
+ * if (r.difference) console.log(r.difference, r.steps.join("\n"));
+ * ```
+ */
 export async function runSeed(
   seed: number,
   ops: number,

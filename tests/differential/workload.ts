@@ -34,7 +34,16 @@ import {
 import { CreateMode, EventType, type MultiOp, OpCode, Perms, WatcherType } from "@zkts/jute";
 import { Gate } from "./gate.ts";
 
-/** A small, fast, seedable PRNG (mulberry32). */
+/**
+ * A small, fast, seedable PRNG (mulberry32).
+ *
+ * @example
+ * ```ts
+ * import { Rng } from "./workload.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(new Rng(7).int(100), new Rng(7).int(100));
+ * ```
+ */
 export class Rng {
   #s: number;
   /** Seeds the generator; the same seed gives the same sequence. */
@@ -62,7 +71,16 @@ export class Rng {
   }
 }
 
-/** `user:base64(sha1(user:password))`, the id of a digest ACL. */
+/**
+ * `user:base64(sha1(user:password))`, the id of a digest ACL.
+ *
+ * @example
+ * ```ts
+ * import { digestId } from "./workload.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(digestId("alice", "secret"), "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=");
+ * ```
+ */
 export function digestId(user: string, password: string): string {
   const h = createHash("sha1").update(`${user}:${password}`).digest("base64");
   return `${user}:${h}`;
@@ -223,8 +241,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
   // Persistent watches go on /d and its children only; with `mixedWatchModes`
   // left out, one-shot watches never go there and each path gets one mode.
   const watchRoots = new Set(["/d", ...NAMES.map((n) => `/d/${n}`)]);
-  const oneShot = (_slot: Slot, path: string, watch: boolean) =>
-    watch && !(noMixed && watchRoots.has(path));
+  const oneShot = (path: string, watch: boolean) => watch && !(noMixed && watchRoots.has(path));
   const noGetAcl = (o.exclude ?? []).includes("getACL");
   // Apache delivers a watch event only to sessions that may READ the node;
   // with `eventAcl` left out, every ACL the workload sets lets all read.
@@ -417,7 +434,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         }
         case "exists": {
           const p = randPath();
-          const w = oneShot(slot, p, rng.chance(0.5));
+          const w = oneShot(p, rng.chance(0.5));
           const op = `${s} exists ${p} watch=${w}`;
           try {
             record(op, stat(await zk.exists(p, w)));
@@ -428,7 +445,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         }
         case "getData": {
           const p = randPath();
-          const w = oneShot(slot, p, rng.chance(0.5));
+          const w = oneShot(p, rng.chance(0.5));
           const op = `${s} getData ${p} watch=${w}`;
           try {
             const r = await zk.getData(p, w);
@@ -441,7 +458,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
         case "getChildren":
         case "getChildren2": {
           const p = rng.chance(0.3) ? "/d" : randPath();
-          const w = oneShot(slot, p, rng.chance(0.5));
+          const w = oneShot(p, rng.chance(0.5));
           const op = `${s} ${kind} ${p} watch=${w}`;
           try {
             if (kind === "getChildren") {
@@ -761,7 +778,18 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
 
 type MultiOpResult = Awaited<ReturnType<ZooKeeper["multi"]>>[number];
 
-/** Up to `max` differing steps of two histories (op, both replies), as text lines. */
+/**
+ * Up to `max` differing steps of two histories (op, both replies), as text.
+ *
+ * @example
+ * ```ts
+ * import { type History, stepDifferences } from "./workload.ts";
+ * import assert from "node:assert/strict";
+ * const h = (reply: string): History =>
+ *   ({ seed: 1, steps: [{ op: "s0 sync /d", reply }], events: [], eventSteps: [], tree: [], ms: 0 });
+ * assert.equal(stepDifferences(h("/d"), h("err -101")).length, 1);
+ * ```
+ */
 export function stepDifferences(a: History, b: History, max = 20): string[] {
   const out: string[] = [];
   for (let i = 0; i < Math.max(a.steps.length, b.steps.length) && out.length < max; i++) {
@@ -776,7 +804,18 @@ export function stepDifferences(a: History, b: History, max = 20): string[] {
   return out;
 }
 
-/** The first difference of two histories, or null when they are the same. */
+/**
+ * The first difference of two histories (steps, then events per session, then
+ * the final tree), with the seed and the step, or null when they are the same.
+ *
+ * @example
+ * ```ts
+ * import { firstDifference, type History } from "./workload.ts";
+ * import assert from "node:assert/strict";
+ * const h: History = { seed: 1, steps: [], events: [], eventSteps: [], tree: ["/d"], ms: 0 };
+ * assert.equal(firstDifference(h, h), null);
+ * ```
+ */
 export function firstDifference(a: History, b: History): string | null {
   const n = Math.max(a.steps.length, b.steps.length);
   for (let i = 0; i < n; i++) {

@@ -13,7 +13,7 @@ import type { ApacheServer } from "../support/apache.ts";
 import { firstLineDiff, maskCliMt } from "./compare.ts";
 
 /** The session: every create mode, reads, writes, watches, errors. */
-export const CLI_MT_SCRIPT: readonly string[] = [
+const CLI_MT_SCRIPT: readonly string[] = [
   "create /x",
   "create +s /x/s-",
   "create +e /x/e",
@@ -40,7 +40,7 @@ export const CLI_MT_SCRIPT: readonly string[] = [
 ];
 
 /** Runs the script through cli_mt against a server; returns masked stdout + stderr. */
-export async function cliMt(server: ApacheServer, script: readonly string[]): Promise<string> {
+async function cliMt(server: ApacheServer, script: readonly string[]): Promise<string> {
   const child = new Deno.Command(ORACLE_PATHS.cliMt, {
     args: [server.connectString],
     stdin: "piped",

@@ -16,7 +16,7 @@ const SUITE = new URL("./kazoo/suite.py", import.meta.url).pathname;
 const PYTHON = "/usr/bin/python3";
 
 /** The sections every server must pass. */
-export const SECTIONS = [
+const SECTIONS = [
   "ops",
   "acl",
   "multi",
@@ -27,12 +27,12 @@ export const SECTIONS = [
 ] as const;
 
 /** Sections zkts fails today, with why. */
-export const KNOWN_FAILING: Record<string, string> = {
+const KNOWN_FAILING: Record<string, string> = {
   acl_null_id: "zkts drops the connection on an ACL id written as a null string (-1)",
 };
 
 /** Runs one section of the suite against a server; returns exit code, JSON and the output. */
-export async function runSection(
+async function runSection(
   server: ApacheServer,
   section: string,
 ): Promise<{ code: number; json: unknown; output: string }> {

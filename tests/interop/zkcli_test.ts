@@ -15,20 +15,20 @@ import { firstLineDiff, maskZkCli } from "./compare.ts";
 const DIR = new URL("./zkcli/", import.meta.url).pathname;
 
 /** The scripts every server must pass. */
-export const SCRIPTS = ["china", "flags", "acl", "watches", "quota", "auth"] as const;
+const SCRIPTS = ["china", "flags", "acl", "watches", "quota", "auth"] as const;
 
 /** Scripts zkts answers differently today (README.md); run with `ZKTS_INTEROP_KNOWN=1`. */
-export const KNOWN_SCRIPTS: readonly string[] = [];
+const KNOWN_SCRIPTS: readonly string[] = [];
 
 /** Splits a script into its sessions, without comment lines (zkCli has none). */
-export function sessionsOf(script: string): string[] {
+function sessionsOf(script: string): string[] {
   return script.split(/^### session$/m).map((s) =>
     s.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#")).join("\n") + "\n"
   );
 }
 
 /** Runs one zkCli session (commands on stdin) and returns its masked stdout and stderr. */
-export async function zkCli(
+async function zkCli(
   server: ApacheServer,
   commands: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
