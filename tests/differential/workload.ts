@@ -145,6 +145,8 @@ export interface WorkloadOptions {
   sessions?: number;
   /** Expire one session (through a gate that stops its traffic) half way. Default true. */
   expire?: boolean;
+  /** Leave the reply headers' zxids out of the history. Default false. */
+  noHeaderZxid?: boolean;
   /** Cut a session off now and then (through a gate) for a few steps. Default true. */
   partitions?: boolean;
   /** The session timeout asked for the session that expires (ms). Default 1000. */
@@ -357,6 +359,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
       const slot = rng.pick(partitioned ? slots.filter((sl) => sl !== partitioned) : slots);
       const excluded = new Set(o.exclude ?? []);
       const zk = slot.zk;
+      const before = steps.length;
       const s = `s${slot.index}`;
       const kind = weighted(rng, [
         ["create", 30],
@@ -674,6 +677,10 @@ export async function runWorkload(o: WorkloadOptions): Promise<History> {
           record(`${s} close; open s${slots[i].index}`, "ok");
           break;
         }
+      }
+      // The zxid in the reply's header: the last txn the server had applied.
+      if (steps.length > before && !o.noHeaderZxid) {
+        steps[steps.length - 1].reply += ` hz=${zx(zk.lastZxid)}`;
       }
     }
 
