@@ -6,8 +6,9 @@
  * Apache ZooKeeper 3.8 and against zkts can be compared line by line.
  *
  * What is canonical:
- * - zxids are relative to the zxid of the workload's root `/d` (its czxid is
- *   0): the servers must count txns, failed writes included, the same way;
+ * - zxids (in stats and in every reply's header) are relative to the zxid of
+ *   the workload's root `/d` (its czxid is 0): the servers must count txns,
+ *   failed writes included, the same way;
  * - ctime and mtime are masked (two writes in one millisecond make any
  *   relation between them a matter of timing);
  * - session ids (ephemeralOwner) become the index of the session in the run;
