@@ -37,9 +37,11 @@ export const Id: JuteRecord<Id> = {
     w.writeString(v.id);
   },
   read(r: JuteReader): Id {
+    // kazoo's CREATOR_ALL_ACL sends Id("auth", null): Apache reads the null
+    // id and ignores it ("auth" expands to the session's ids). Read it as "".
     return {
       scheme: r.readString(),
-      id: r.readString(),
+      id: r.readStringOrNull() ?? "",
     };
   },
 };

@@ -87,7 +87,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       read_only: false,
       server_stats: serverStats(s),
       client_response: {},
-      node_count: s.core.tree.nodeCount + 1,
+      node_count: s.core.tree.apacheNodeCount,
     }),
   },
   {
@@ -97,7 +97,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       read_only: false,
       server_stats: serverStats(s),
       client_response: {},
-      node_count: s.core.tree.nodeCount + 1,
+      node_count: s.core.tree.apacheNodeCount,
       connections: connectionsInfo(s),
       secure_connections: [],
     }),
@@ -254,7 +254,7 @@ export function prometheusText(server: ZkServer): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
   };
   const core = server.core;
-  gauge("znode_count", "Number of znodes", core.tree.nodeCount + 1);
+  gauge("znode_count", "Number of znodes", core.tree.apacheNodeCount);
   gauge("watch_count", "Number of watches", core.tree.watchCount);
   gauge("outstanding_requests", "Requests prepared but not yet applied", core.outstanding);
   gauge("num_alive_connections", "Client connections", [...core.connections()].length);

@@ -109,6 +109,10 @@ export interface ServerStats {
   totalLatencyMs: number;
   requests: number;
   startedAtMs: number;
+  /** Reply sizes (zk_last/min/max_client_response_size). */
+  lastResponseBytes: number;
+  minResponseBytes: number;
+  maxResponseBytes: number;
 }
 
 /** A fixed-bucket histogram (Prometheus style: counts per upper bound, plus +Inf). */
@@ -187,12 +191,16 @@ export class Conn {
   packetsSent = 0;
   lastZxid = 0n;
   lastOp = "NA";
-  lastCxid = 0;
+  /** -1 until a request was answered (ServerCnxn). */
+  lastCxid = -1;
+  /** Monotonic ms of the last reply (`lresp` of cons). */
+  lastResponseMs = 0;
   lastLatencyMs = 0;
   minLatencyMs = Number.MAX_SAFE_INTEGER;
   maxLatencyMs = 0;
   totalLatencyMs = 0;
   requests = 0;
+  /** Wall-clock ms when the connection was accepted (`est` of cons). */
   readonly establishedAtMs: number;
 
   /** Builds a connection. */
@@ -360,6 +368,9 @@ export class ServerCore {
       totalLatencyMs: 0,
       requests: 0,
       startedAtMs: now,
+      lastResponseBytes: 0,
+      minResponseBytes: Number.MAX_SAFE_INTEGER,
+      maxResponseBytes: 0,
     };
   }
 
@@ -405,7 +416,7 @@ export class ServerCore {
       return this.#take();
     }
     this.#perIp.set(host, n + 1);
-    this.#conns.set(id, new Conn(id, host, port, this.#clock.nowMs()));
+    this.#conns.set(id, new Conn(id, host, port, Math.floor(this.#clock.wallMs())));
     return this.#take();
   }
 
@@ -817,8 +828,16 @@ export class ServerCore {
       if (!item.reply) return; // a write still waiting for its txn
       c.queue.shift();
       const now = this.#clock.nowMs();
-      const latency = now - item.receivedMs;
+      // Apache keeps latencies as whole milliseconds of its elapsed clock.
+      const latency = Math.floor(now) - Math.floor(item.receivedMs);
+      c.lastResponseMs = Math.floor(now);
       this.#account(c, item, latency);
+      if (item.op !== OpCode.ping) {
+        const n = item.reply.length - 4;
+        this.stats.lastResponseBytes = n;
+        this.stats.minResponseBytes = Math.min(this.stats.minResponseBytes, n);
+        this.stats.maxResponseBytes = Math.max(this.stats.maxResponseBytes, n);
+      }
       this.#sendFrame(c, item.reply);
       if (item.closeAfter) {
         this.#close(c);

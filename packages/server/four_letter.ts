@@ -40,9 +40,32 @@ export function isFourLetterWord(first4: Uint8Array): boolean {
 
 const hex = (n: bigint) => "0x" + BigInt.asUintN(64, n).toString(16);
 
+/** Java's `Double.toString` for the values the stats print (no exponent forms needed). */
+export function javaDouble(x: number): string {
+  const s = String(x);
+  return /[.eE]/.test(s) || !Number.isFinite(x) ? s : `${s}.0`;
+}
+
+/** AvgMinMaxCounter.getAvg: total / count, rounded half-up to 4 decimals. */
+export function avgLatency(total: number, count: number): string {
+  if (count === 0) return "0.0";
+  return javaDouble(Math.round((total / count) * 10000) / 10000);
+}
+
 function latencyLine(min: number, total: number, count: number, max: number): string {
-  const avg = count === 0 ? 0 : total / count;
-  return `Latency min/avg/max: ${count === 0 ? 0 : min}/${avg.toFixed(1)}/${max}`;
+  return `Latency min/avg/max: ${count === 0 ? 0 : min}/${avgLatency(total, count)}/${max}`;
+}
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** `java.util.Date.toString()` in UTC: `Mon Nov 23 12:25:08 UTC 2026`. */
+export function javaDate(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())} ${
+    p(d.getUTCHours())
+  }:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
 }
 
 function connLine(c: Conn, full: boolean): string {
@@ -52,13 +75,13 @@ function connLine(c: Conn, full: boolean): string {
   }](queued=${queued},recved=${c.packetsReceived},sent=${c.packetsSent}`;
   if (full && c.sessionId !== 0n) {
     const avg = c.requests === 0 ? 0 : Math.floor(c.totalLatencyMs / c.requests);
-    s += `,sid=${hex(c.sessionId)},lop=${c.lastOp},est=${
-      Math.floor(c.establishedAtMs)
-    },to=${c.sessionTimeoutMs}`;
-    if (c.requests > 0) s += `,lcxid=0x${c.lastCxid.toString(16)}`;
-    s += `,lzxid=${hex(c.lastZxid)},llat=${Math.floor(c.lastLatencyMs)},minlat=${
-      c.requests === 0 ? 0 : Math.floor(c.minLatencyMs)
-    },avglat=${avg},maxlat=${Math.floor(c.maxLatencyMs)}`;
+    s += `,sid=${
+      hex(c.sessionId)
+    },lop=${c.lastOp},est=${c.establishedAtMs},to=${c.sessionTimeoutMs}`;
+    if (c.lastCxid >= 0) s += `,lcxid=0x${c.lastCxid.toString(16)}`;
+    s += `,lzxid=${hex(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs},minlat=${
+      c.requests === 0 ? 0 : c.minLatencyMs
+    },avglat=${avg},maxlat=${c.maxLatencyMs}`;
   }
   return s + ")";
 }
@@ -75,7 +98,7 @@ function statLines(server: ZkServer): string[] {
     `Zxid: ${hex(core.lastProcessedZxid)}`,
     `Mode: standalone`,
     // Apache counts the root twice (DataTree.getNodeCount includes "" and "/").
-    `Node count: ${core.tree.nodeCount + 1}`,
+    `Node count: ${core.tree.apacheNodeCount}`,
   ];
 }
 
@@ -137,8 +160,11 @@ export function fourLetterWord(word: string, server: ZkServer): string {
         `os.name=${Deno.build.os}`,
         `os.arch=${Deno.build.arch}`,
         `os.version=${safe(() => Deno.osRelease(), "")}`,
+        `user.name=${safe(() => Deno.env.get("USER") ?? "", "")}`,
+        `user.home=${safe(() => Deno.env.get("HOME") ?? "", "")}`,
         `user.dir=${safe(() => Deno.cwd(), "")}`,
         `os.memory.free=${Math.floor(safe(() => Deno.systemMemoryInfo().free, 0) / 1048576)}MB`,
+        `os.memory.max=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
         `os.memory.total=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
         "",
       ].join("\n");
@@ -216,7 +242,12 @@ export function fourLetterWord(word: string, server: ZkServer): string {
       out.push("Connections dump:");
       const conns = [...core.connections()];
       out.push(`Connections Sets (${conns.length})/(${conns.length}):`);
-      for (const c of conns) out.push(`\tip: /${c.host}:${c.port} sessionId: ${hex(c.sessionId)}`);
+      for (const c of conns) {
+        const s = core.sessions.get(c.sessionId);
+        const at = s ? s.expiresAtMs : performance.now() + c.sessionTimeoutMs;
+        out.push(`1 expire at ${javaDate(Date.now() + (at - performance.now()))}:`);
+        out.push(`\tip: /${c.host}:${c.port} sessionId: ${hex(c.sessionId)}`);
+      }
       return out.join("\n") + "\n";
     }
     case "hash":
@@ -269,30 +300,57 @@ function watchTable(server: ZkServer): WatchTable {
   return { byConn, byPath };
 }
 
-/** The `mntr` key/value pairs (and the admin API's `monitor`). */
+/** The `mntr` key/value pairs (and the admin API's `monitor`), in Apache 3.8's order. */
 export function monitorLines(server: ZkServer): [string, string | number][] {
   const core = server.core;
   const s = core.stats;
-  const avg = s.requests === 0 ? 0 : s.totalLatencyMs / s.requests;
-  const watches = server.core.tree.watchCount;
   const mem = Deno.memoryUsage();
+  const conns = [...core.connections()].length;
+  let openFds = 0;
+  try {
+    for (const _ of Deno.readDirSync("/proc/self/fd")) openFds++;
+  } catch { /* not Linux */ }
   return [
     ["zk_version", ZK_VERSION],
     ["zk_server_state", "standalone"],
     ["zk_ephemerals_count", core.tree.ephemeralsCount],
-    ["zk_num_alive_connections", [...core.connections()].length],
-    ["zk_avg_latency", avg.toFixed(1)],
+    ["zk_num_alive_connections", conns],
+    ["zk_avg_latency", avgLatency(s.totalLatencyMs, s.requests)],
     ["zk_outstanding_requests", core.outstanding],
-    ["zk_znode_count", core.tree.nodeCount + 1],
+    ["zk_znode_count", core.tree.apacheNodeCount],
     ["zk_global_sessions", core.sessions.size],
+    ["zk_non_mtls_remote_conn_count", 0],
+    ["zk_last_client_response_size", s.lastResponseBytes],
     ["zk_packets_sent", s.packetsSent],
     ["zk_packets_received", s.packetsReceived],
-    ["zk_watch_count", watches],
+    ["zk_max_client_response_size", s.maxResponseBytes],
+    ["zk_connection_drop_probability", "0.0"],
+    ["zk_watch_count", core.tree.watchCount],
+    ["zk_auth_failed_count", 0],
     ["zk_min_latency", s.requests === 0 ? 0 : s.minLatencyMs],
-    ["zk_max_latency", s.maxLatencyMs],
-    ["zk_uptime", Math.floor(performance.now() - s.startedAtMs)],
+    ["zk_max_file_descriptor_count", maxFds()],
+    ["zk_approximate_data_size", core.tree.approximateDataSize],
+    ["zk_open_file_descriptor_count", openFds],
     ["zk_local_sessions", 0],
+    ["zk_uptime", Math.floor(performance.now() - s.startedAtMs)],
+    ["zk_max_latency", s.maxLatencyMs],
+    ["zk_outstanding_tls_handshake", 0],
+    ["zk_min_client_response_size", s.requests === 0 ? -1 : s.minResponseBytes],
+    ["zk_non_mtls_local_conn_count", 0],
+    ["zk_proposal_count", 0],
+    ["zk_watch_bytes", 0],
+    ["zk_throttled_ops", 0],
     ["zk_heap_used_bytes", mem.heapUsed],
     ["zk_rss_bytes", mem.rss],
   ];
+}
+
+function maxFds(): number {
+  try {
+    const limits = Deno.readTextFileSync("/proc/self/limits");
+    const m = limits.match(/^Max open files\s+(\d+)/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
