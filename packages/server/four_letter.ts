@@ -6,32 +6,14 @@
  *
  * @module
  */
+import { FOUR_LETTER_WORDS } from "./config.ts";
 import type { Conn } from "./core.ts";
 import type { ZkServer } from "./server.ts";
 
 /** The version string zkts reports: the protocol level it speaks, then its own name. */
 export const ZK_VERSION = "3.8.0-zkts-0.1.0, built on 2026-11-23 00:00 UTC";
 
-const WORDS = new Set([
-  "conf",
-  "cons",
-  "crst",
-  "dirs",
-  "dump",
-  "envi",
-  "gtmk",
-  "ruok",
-  "stmk",
-  "srst",
-  "srvr",
-  "stat",
-  "wchc",
-  "wchp",
-  "wchs",
-  "mntr",
-  "isro",
-  "hash",
-]);
+const WORDS = new Set(FOUR_LETTER_WORDS);
 
 /** Whether the first 4 bytes of a connection are a four-letter word rather than a frame length. */
 export function isFourLetterWord(first4: Uint8Array): boolean {
