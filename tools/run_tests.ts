@@ -4,7 +4,8 @@
  * and differential tests) is installed when it can be, then runs every test of
  * the workspace and ends with the plain line `N passed, N failed, N skipped`.
  *
- * - The oracle is `apt-get install zookeeper zookeeper-bin python3-kazoo`.
+ * - The oracle is `apt-get install zookeeper zookeeper-bin python3-kazoo
+ *   libcurator-framework-java libcurator-recipes-java libcurator-client-java`.
  *   When it is missing and we are root with apt-get, it is installed here.
  * - Without it, the interop tests are reported as skipped, loudly, never as
  *   passed. With `CI=true` a missing oracle is a failure: the interop tests
@@ -59,6 +60,9 @@ async function ensureOracle(): Promise<boolean> {
       "zookeeper",
       "zookeeper-bin",
       "python3-kazoo",
+      "libcurator-framework-java",
+      "libcurator-recipes-java",
+      "libcurator-client-java",
     ]);
     status = oracleStatus();
     if (status.ok) return true;
@@ -67,7 +71,10 @@ async function ensureOracle(): Promise<boolean> {
   console.log(banner);
   console.log("!! INTEROP TESTS SKIPPED: the reference Apache ZooKeeper 3.8 is not installed.");
   console.log(`!! Missing: ${status.missing.join(", ")}`);
-  console.log("!! Install it with: apt-get install zookeeper zookeeper-bin python3-kazoo");
+  console.log(
+    "!! Install it with: apt-get install zookeeper zookeeper-bin python3-kazoo" +
+      " libcurator-framework-java libcurator-recipes-java libcurator-client-java",
+  );
   if (ci) console.log("!! CI=true: the interop tests will run and fail.");
   console.log(banner);
   return false;

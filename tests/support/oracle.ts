@@ -1,6 +1,7 @@
 /**
  * The oracle: the reference Apache ZooKeeper 3.8 from Debian
- * (`apt-get install zookeeper zookeeper-bin python3-kazoo`), and helpers for
+ * (`apt-get install zookeeper zookeeper-bin python3-kazoo`, and Curator:
+ * `libcurator-{framework,recipes,client}-java`), and helpers for
  * tests that need it.
  *
  * @module
@@ -17,6 +18,8 @@ export const ORACLE_PATHS = {
   /** kazoo, run with Debian's python. */
   python: "/usr/bin/python3",
   kazoo: "/usr/lib/python3/dist-packages/kazoo/__init__.py",
+  /** Apache Curator 5.4 (its framework and client jars come with it). */
+  curator: "/usr/share/java/curator-recipes.jar",
 } as const;
 
 /** Which pieces of the oracle are present. */
