@@ -91,6 +91,26 @@ public final class CuratorSuite {
     CHECKS.put("queue", CuratorSuite::queue);
     CHECKS.put("persistentNode", CuratorSuite::persistentNode);
     CHECKS.put("ttl", CuratorSuite::ttl);
+    CHECKS.put("protection", CuratorSuite::protection);
+    CHECKS.put("persistentWatch", CuratorSuite::persistentWatch);
+    CHECKS.put("acl", CuratorSuite::acl);
+    CHECKS.put("config", CuratorSuite::config);
+    CHECKS.put("semaphoreMutex", CuratorSuite::semaphoreMutex);
+    CHECKS.put("multiLock", CuratorSuite::multiLock);
+    CHECKS.put("groupMember", CuratorSuite::groupMember);
+    CHECKS.put("simpleQueue", CuratorSuite::simpleQueue);
+    CHECKS.put("priorityQueue", CuratorSuite::priorityQueue);
+    CHECKS.put("delayQueue", CuratorSuite::delayQueue);
+    CHECKS.put("caches", CuratorSuite::caches);
+    CHECKS.put("sessionExpiry", CuratorSuite::sessionExpiry);
+    // DiscoveryCheck.java is compiled only when curator-x-discovery is installed.
+    CHECKS.put("discovery", (r, i) -> {
+      try {
+        Class.forName("DiscoveryCheck").getMethod("run", Map.class, Map.class).invoke(null, r, i);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw (Exception) e.getCause();
+      }
+    });
   }
 
   public static void main(String[] args) throws Exception {
@@ -789,6 +809,314 @@ public final class CuratorSuite {
     info.put("touchChild", c.checkExists().forPath("/ttl/touched/touch") != null);
     node.close();
     check((Boolean) r.get("initial"), "ttl " + r);
+  }
+
+  static void protection(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    String p = c.create().creatingParentsIfNeeded().withProtection().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+        .forPath("/prot/node-", bytes("x"));
+    info.put("path", p);
+    r.put("protectedName", p.matches("/prot/_c_[0-9a-f-]{36}-node-\\d{10}"));
+    check((Boolean) r.get("protectedName"), "protected name " + p);
+  }
+
+  static void persistentWatch(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    CuratorFramework other = client();
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    CuratorWatcher w = e -> events.add(e.getType() + " " + e.getPath());
+    c.create().forPath("/pw");
+    c.watchers().add().withMode(org.apache.zookeeper.AddWatchMode.PERSISTENT_RECURSIVE).usingWatcher(w).forPath("/pw");
+    other.create().forPath("/pw/a", bytes("1"));
+    other.create().forPath("/pw/a/b", bytes("2"));
+    other.setData().forPath("/pw/a", bytes("3"));
+    other.setData().forPath("/pw/a", bytes("4"));
+    other.delete().forPath("/pw/a/b");
+    List<String> seen = new ArrayList<>();
+    for (int i = 0; i < 5; i++) seen.add(events.poll(5, TimeUnit.SECONDS));
+    r.put("recursive", seen);
+    c.watchers().remove(w).forPath("/pw");
+    String removed = events.poll(2, TimeUnit.SECONDS);
+    r.put("removedEvent", removed);
+    other.setData().forPath("/pw/a", bytes("5"));
+    r.put("afterRemove", events.poll(300, TimeUnit.MILLISECONDS));
+    check(!seen.contains(null), "persistent watch events " + seen);
+  }
+
+  static void acl(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework owner = CuratorFrameworkFactory.builder().connectString(connect)
+        .sessionTimeoutMs(15000).connectionTimeoutMs(13000).retryPolicy(new RetryNTimes(3, 100))
+        .authorization("digest", bytes("user:secret")).build();
+    owner.start();
+    check(owner.blockUntilConnected(10, TimeUnit.SECONDS), "not connected");
+    clients.add(owner);
+    CuratorFramework anon = client();
+    owner.create().withACL(org.apache.zookeeper.ZooDefs.Ids.CREATOR_ALL_ACL).forPath("/acl-secret", bytes("s"));
+    List<String> acls = new ArrayList<>();
+    for (org.apache.zookeeper.data.ACL a : owner.getACL().forPath("/acl-secret")) {
+      acls.add(a.getId().getScheme() + ":" + a.getId().getId() + ":" + a.getPerms());
+    }
+    r.put("acl", acls);
+    try {
+      anon.getData().forPath("/acl-secret");
+      r.put("anonRead", "no error");
+    } catch (KeeperException e) {
+      r.put("anonRead", e.code().toString());
+    }
+    r.put("ownerRead", str(owner.getData().forPath("/acl-secret")));
+    try {
+      owner.create().withACL(List.of(new org.apache.zookeeper.data.ACL(31,
+          new org.apache.zookeeper.data.Id("digest", "bad")))).forPath("/acl-bad");
+      r.put("badAcl", "no error");
+    } catch (KeeperException e) {
+      r.put("badAcl", e.code().toString());
+    }
+    r.put("setAcl", stat(owner.setACL().withACL(org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE).forPath("/acl-secret")));
+    r.put("anonAfter", str(anon.getData().forPath("/acl-secret")));
+    check("NOAUTH".equals(r.get("anonRead")), "anon read " + r.get("anonRead"));
+  }
+
+  static void config(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    Stat st = new Stat();
+    byte[] cfg = c.getConfig().storingStatIn(st).forEnsemble();
+    info.put("config", str(cfg));
+    r.put("configLength", cfg == null ? -1 : cfg.length);
+    List<String> zk = c.getChildren().forPath("/zookeeper");
+    Collections.sort(zk);
+    r.put("zookeeperChildren", zk);
+  }
+
+  static void semaphoreMutex(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex a =
+        new org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex(client(), "/semmutex");
+    org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex b =
+        new org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex(client(), "/semmutex");
+    r.put("a", a.acquire(5, TimeUnit.SECONDS));
+    r.put("bWhileHeld", b.acquire(200, TimeUnit.MILLISECONDS));
+    a.release();
+    r.put("bAfter", b.acquire(5, TimeUnit.SECONDS));
+    b.release();
+    check((Boolean) r.get("a") && !(Boolean) r.get("bWhileHeld") && (Boolean) r.get("bAfter"), "semmutex " + r);
+  }
+
+  static void multiLock(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    org.apache.curator.framework.recipes.locks.InterProcessMultiLock ml =
+        new org.apache.curator.framework.recipes.locks.InterProcessMultiLock(client(), List.of("/ml/a", "/ml/b"));
+    InterProcessMutex b = new InterProcessMutex(client(), "/ml/b");
+    r.put("multi", ml.acquire(5, TimeUnit.SECONDS));
+    r.put("bWhileHeld", b.acquire(200, TimeUnit.MILLISECONDS));
+    ml.release();
+    r.put("bAfter", b.acquire(5, TimeUnit.SECONDS));
+    r.put("multiWhileB", ml.acquire(200, TimeUnit.MILLISECONDS));
+    b.release();
+    check((Boolean) r.get("multi") && !(Boolean) r.get("bWhileHeld") && (Boolean) r.get("bAfter")
+        && !(Boolean) r.get("multiWhileB"), "multilock " + r);
+  }
+
+  static void groupMember(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    org.apache.curator.framework.recipes.nodes.GroupMember m1 =
+        new org.apache.curator.framework.recipes.nodes.GroupMember(client(), "/group", "m1", bytes("one"));
+    org.apache.curator.framework.recipes.nodes.GroupMember m2 =
+        new org.apache.curator.framework.recipes.nodes.GroupMember(client(), "/group", "m2", bytes("two"));
+    m1.start();
+    m2.start();
+    long deadline = System.currentTimeMillis() + 5000;
+    while (System.currentTimeMillis() < deadline && m1.getCurrentMembers().size() < 2) sleep(10);
+    Map<String, Object> members = new java.util.TreeMap<>();
+    m1.getCurrentMembers().forEach((k, v) -> members.put(k, str(v)));
+    r.put("members", members);
+    m2.close();
+    deadline = System.currentTimeMillis() + 5000;
+    while (System.currentTimeMillis() < deadline && m1.getCurrentMembers().size() != 1) sleep(10);
+    r.put("afterLeave", new java.util.TreeSet<>(m1.getCurrentMembers().keySet()).toString());
+    m1.close();
+    check(members.size() == 2, "members " + members);
+  }
+
+  static void simpleQueue(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    org.apache.curator.framework.recipes.queue.SimpleDistributedQueue q =
+        new org.apache.curator.framework.recipes.queue.SimpleDistributedQueue(client(), "/squeue");
+    org.apache.curator.framework.recipes.queue.SimpleDistributedQueue q2 =
+        new org.apache.curator.framework.recipes.queue.SimpleDistributedQueue(client(), "/squeue");
+    r.put("emptyPoll", str(q.poll()));
+    for (int i = 0; i < 3; i++) q.offer(bytes("m" + i));
+    r.put("peek", str(q2.peek()));
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 3; i++) got.add(str(q2.take()));
+    r.put("taken", got);
+    Thread t = new Thread(() -> {
+      sleep(200);
+      try {
+        q.offer(bytes("late"));
+      } catch (Exception e) {
+        // reported by the timed poll
+      }
+    });
+    t.start();
+    r.put("blockingPoll", str(q2.poll(5, TimeUnit.SECONDS)));
+    t.join(5000);
+    check(List.of("m0", "m1", "m2").equals(got) && "late".equals(r.get("blockingPoll")), "simple queue " + r);
+  }
+
+  static QueueSerializer<String> strings() {
+    return new QueueSerializer<>() {
+      public byte[] serialize(String s) {
+        return bytes(s);
+      }
+
+      public String deserialize(byte[] b) {
+        return str(b);
+      }
+    };
+  }
+
+  static QueueConsumer<String> into(BlockingQueue<String> got) {
+    return new QueueConsumer<>() {
+      public void consumeMessage(String m) {
+        got.add(m);
+      }
+
+      public void stateChanged(CuratorFramework c, ConnectionState s) {
+      }
+    };
+  }
+
+  static void priorityQueue(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    org.apache.curator.framework.recipes.queue.DistributedPriorityQueue<String> producer =
+        QueueBuilder.builder(client(), null, strings(), "/pqueue").buildPriorityQueue(0);
+    producer.start();
+    producer.put("low", 9);
+    producer.put("high", 1);
+    producer.put("mid", 5);
+    org.apache.curator.framework.recipes.queue.DistributedPriorityQueue<String> consumer =
+        QueueBuilder.builder(client(), into(got), strings(), "/pqueue").buildPriorityQueue(0);
+    consumer.start();
+    List<String> items = new ArrayList<>();
+    for (int i = 0; i < 3; i++) items.add(got.poll(5, TimeUnit.SECONDS));
+    r.put("order", items);
+    consumer.close();
+    producer.close();
+    check(List.of("high", "mid", "low").equals(items), "priority " + items);
+  }
+
+  static void delayQueue(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    org.apache.curator.framework.recipes.queue.DistributedDelayQueue<String> q =
+        QueueBuilder.builder(client(), into(got), strings(), "/dqueue").buildDelayQueue();
+    q.start();
+    long t0 = System.currentTimeMillis();
+    q.put("later", t0 + 600);
+    q.put("sooner", t0 + 200);
+    String first = got.poll(5, TimeUnit.SECONDS);
+    long firstMs = System.currentTimeMillis() - t0;
+    String second = got.poll(5, TimeUnit.SECONDS);
+    long secondMs = System.currentTimeMillis() - t0;
+    r.put("order", List.of(String.valueOf(first), String.valueOf(second)));
+    r.put("notEarly", firstMs >= 190 && secondMs >= 590);
+    info.put("firstMs", firstMs);
+    info.put("secondMs", secondMs);
+    q.close();
+    check("sooner".equals(first) && "later".equals(second) && (Boolean) r.get("notEarly"), "delay " + r);
+  }
+
+  static void caches(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    CuratorFramework other = client();
+    c.create().forPath("/caches", bytes("0"));
+    org.apache.curator.framework.recipes.cache.NodeCache nc = new org.apache.curator.framework.recipes.cache.NodeCache(c, "/caches");
+    BlockingQueue<String> nodeEvents = new LinkedBlockingQueue<>();
+    nc.getListenable().addListener(() -> nodeEvents.add(nc.getCurrentData() == null ? "gone" : str(nc.getCurrentData().getData())));
+    nc.start(true);
+    org.apache.curator.framework.recipes.cache.PathChildrenCache pc =
+        new org.apache.curator.framework.recipes.cache.PathChildrenCache(c, "/caches", true);
+    BlockingQueue<String> childEvents = new LinkedBlockingQueue<>();
+    pc.getListenable().addListener((cl, e) -> childEvents.add(e.getType() + (e.getData() == null ? "" : " " + e.getData().getPath())));
+    pc.start(org.apache.curator.framework.recipes.cache.PathChildrenCache.StartMode.POST_INITIALIZED_EVENT);
+    org.apache.curator.framework.recipes.cache.TreeCache tc = org.apache.curator.framework.recipes.cache.TreeCache.newBuilder(c, "/caches").build();
+    BlockingQueue<String> treeEvents = new LinkedBlockingQueue<>();
+    tc.getListenable().addListener((cl, e) -> treeEvents.add(e.getType() + (e.getData() == null ? "" : " " + e.getData().getPath())));
+    tc.start();
+    List<String> pcInit = new ArrayList<>();
+    pcInit.add(childEvents.poll(5, TimeUnit.SECONDS));
+    List<String> tcInit = new ArrayList<>();
+    tcInit.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    tcInit.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    r.put("childInit", pcInit);
+    r.put("treeInit", tcInit);
+    other.setData().forPath("/caches", bytes("1"));
+    r.put("node", nodeEvents.poll(5, TimeUnit.SECONDS));
+    List<String> ch = new ArrayList<>();
+    List<String> tr = new ArrayList<>();
+    other.create().forPath("/caches/k", bytes("a"));
+    ch.add(childEvents.poll(5, TimeUnit.SECONDS));
+    tr.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    tr.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    other.create().forPath("/caches/k/deep", bytes("b"));
+    tr.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    other.delete().forPath("/caches/k/deep");
+    tr.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    other.delete().forPath("/caches/k");
+    ch.add(childEvents.poll(5, TimeUnit.SECONDS));
+    tr.add(treeEvents.poll(5, TimeUnit.SECONDS));
+    r.put("childEvents", ch);
+    r.put("treeEvents", tr);
+    tc.close();
+    pc.close();
+    nc.close();
+    check(!ch.contains(null) && !tr.contains(null) && r.get("node") != null, "caches " + r);
+  }
+
+  /**
+   * A session expired by the server (Curator 2's KillSession: a second handle
+   * attaches to the session and closes it): Curator sees LOST, reconnects with
+   * a new session, and its PersistentNode and LeaderLatch come back.
+   */
+  static void sessionExpiry(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    CuratorFramework other = client();
+    List<String> states = Collections.synchronizedList(new ArrayList<>());
+    c.getConnectionStateListenable().addListener((cl, st) -> states.add(st.toString()));
+    PersistentNode node = new PersistentNode(c, CreateMode.EPHEMERAL, false, "/expiry/me", bytes("x"));
+    node.start();
+    check(node.waitForInitialCreate(5, TimeUnit.SECONDS), "node not created");
+    LeaderLatch latch = new LeaderLatch(c, "/expiry/latch", "only");
+    latch.start();
+    check(latch.await(5, TimeUnit.SECONDS), "not leader");
+    org.apache.zookeeper.ZooKeeper zk = c.getZookeeperClient().getZooKeeper();
+    long sid = zk.getSessionId();
+    long owner = other.checkExists().forPath("/expiry/me").getEphemeralOwner();
+    r.put("ownerIsSession", owner == sid);
+    CountDownLatch attached = new CountDownLatch(1);
+    org.apache.zookeeper.ZooKeeper killer = new org.apache.zookeeper.ZooKeeper(connect, 15000, e -> {
+      if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) attached.countDown();
+    }, sid, zk.getSessionPasswd());
+    check(attached.await(5, TimeUnit.SECONDS), "second handle did not attach");
+    killer.close();
+    long deadline = System.currentTimeMillis() + 15000;
+    while (System.currentTimeMillis() < deadline && !(states.contains("LOST") && states.contains("RECONNECTED"))) sleep(20);
+    List<String> seen;
+    synchronized (states) {
+      seen = new ArrayList<>(states);
+    }
+    info.put("states", seen);
+    r.put("lost", seen.contains("LOST"));
+    r.put("reconnected", seen.contains("RECONNECTED"));
+    long newSid = c.getZookeeperClient().getZooKeeper().getSessionId();
+    r.put("newSession", newSid != sid);
+    Stat s = null;
+    deadline = System.currentTimeMillis() + 5000;
+    while (System.currentTimeMillis() < deadline) {
+      s = other.checkExists().forPath("/expiry/me");
+      if (s != null && s.getEphemeralOwner() == newSid) break;
+      sleep(20);
+    }
+    r.put("nodeBack", s != null && s.getEphemeralOwner() == newSid);
+    r.put("leaderAgain", latch.await(5, TimeUnit.SECONDS));
+    latch.close();
+    node.close();
+    check((Boolean) r.get("lost") && (Boolean) r.get("nodeBack") && (Boolean) r.get("leaderAgain"), "expiry " + r);
   }
 
   // ---- modes for the mixed tests ------------------------------------------------
