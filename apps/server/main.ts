@@ -4,8 +4,11 @@
  * config it runs the embedded default: standalone, data in ./data, client
  * port 2181 on 127.0.0.1.
  *
- * Operator commands as zkServer.sh has them:
+ * Operator commands as zkServer.sh has them (also with `--config <dir>`):
  *   main.ts [start-foreground] [zoo.cfg]   run in the foreground, logs to stdout
+ *   main.ts start|stop|restart [zoo.cfg]   run in the background (pid in dataDir/zookeeper_server.pid,
+ *                                          output in $ZOO_LOG_DIR or dataDir, zookeeper-server.out)
+ *   main.ts version                        print the version
  *   main.ts status [zoo.cfg]               ask the running server for its Mode
  *   main.ts purge [zoo.cfg] [-n count]     keep the newest `count` snapshots (>= 3) and the
  *                                          logs they need, as zkCleanup.sh -n count
@@ -24,7 +27,9 @@ import {
 import { DenoStorage, purge } from "@zkts/persistence";
 
 function usage(): never {
-  console.error("Usage: main.ts [start-foreground|status|purge] [zoo.cfg] [-n count]");
+  console.error(
+    "Usage: main.ts [--config <conf-dir>] {start|start-foreground|stop|version|restart|status|purge} [zoo.cfg] [-n count]",
+  );
   Deno.exit(2);
 }
 
@@ -159,13 +164,138 @@ async function purgeCmd(rest: string[]): Promise<number> {
   return 0;
 }
 
-const args = [...Deno.args];
+const SELF = new URL(import.meta.url).pathname;
+
+function pidFile(config: ZkConfig): string {
+  return `${config.dataDir}/zookeeper_server.pid`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the server answers `srvr` (always whitelisted, as zkServer.sh relies on). */
+async function serving(config: ZkConfig): Promise<boolean> {
+  const host = config.clientPortAddress && config.clientPortAddress !== "0.0.0.0"
+    ? config.clientPortAddress
+    : "127.0.0.1";
+  try {
+    const conn = await Deno.connect({ hostname: host, port: config.clientPort ?? 2181 });
+    try {
+      await conn.write(new TextEncoder().encode("srvr"));
+      const buf = new Uint8Array(4096);
+      let text = "";
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+      return /^Mode: /m.test(text);
+    } finally {
+      conn.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
+
+/** zkServer.sh start: in the background, pid file in dataDir, STARTED once it answers. */
+async function startDaemon(path: string | undefined): Promise<number> {
+  const { config, source } = await loadConfig(path);
+  console.error(`Using config: ${source}`);
+  write("Starting zookeeper ... ");
+  const pf = pidFile(config);
+  try {
+    const pid = Number(await Deno.readTextFile(pf));
+    if (alive(pid)) {
+      console.log(`zookeeper already running as process ${pid}.`);
+      return 1;
+    }
+  } catch { /* no pid file */ }
+  await Deno.mkdir(config.dataDir, { recursive: true });
+  const logDir = Deno.env.get("ZOO_LOG_DIR") ?? config.dataDir;
+  await Deno.mkdir(logDir, { recursive: true });
+  const q = (x: string) => `'${x.replaceAll("'", `'\''`)}'`;
+  const cmd = `nohup ${q(Deno.execPath())} run -A ${q(SELF)} start-foreground ${
+    path ? q(path) : ""
+  } > ${q(`${logDir}/zookeeper-server.out`)} 2>&1 < /dev/null & echo $!`;
+  const out = await new Deno.Command("sh", { args: ["-c", cmd], stdout: "piped" }).output();
+  const pid = Number(new TextDecoder().decode(out.stdout).trim());
+  if (!out.success || !Number.isInteger(pid) || pid <= 0) {
+    console.log("SERVER DID NOT START");
+    return 1;
+  }
+  await Deno.writeTextFile(pf, String(pid));
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (!alive(pid)) break;
+    if (await serving(config)) {
+      console.log("STARTED");
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log("FAILED TO START");
+  return 1;
+}
+
+/** zkServer.sh stop: SIGTERM the pid of the pid file, then STOPPED. */
+async function stopDaemon(path: string | undefined): Promise<number> {
+  const { config, source } = await loadConfig(path);
+  console.error(`Using config: ${source}`);
+  write("Stopping zookeeper ... ");
+  const pf = pidFile(config);
+  let pid: number;
+  try {
+    pid = Number(await Deno.readTextFile(pf));
+  } catch {
+    console.log(`no zookeeper to stop (could not find file ${pf})`);
+    return 0;
+  }
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch { /* already gone */ }
+  await Deno.remove(pf).catch(() => {});
+  const deadline = Date.now() + 10000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  console.log("STOPPED");
+  return 0;
+}
+
+let args = [...Deno.args];
+// zkServer.sh --config <dir>: the zoo.cfg in that directory.
+const configFlag = args.indexOf("--config");
+if (configFlag >= 0) {
+  const dir = args[configFlag + 1];
+  if (!dir) usage();
+  args.splice(configFlag, 2);
+  const cmd = args[0] ?? "start-foreground";
+  const rest = args.slice(1);
+  args = [cmd, rest[0] ?? `${dir}/zoo.cfg`, ...rest.slice(1)];
+}
 if (args[0] === "--help" || args[0] === "-h") usage();
 if (args[0] === "status") {
   Deno.exit(await status(args[1]));
+} else if (args[0] === "start") {
+  Deno.exit(await startDaemon(args[1]));
+} else if (args[0] === "stop") {
+  Deno.exit(await stopDaemon(args[1]));
+} else if (args[0] === "restart") {
+  await stopDaemon(args[1]);
+  Deno.exit(await startDaemon(args[1]));
+} else if (args[0] === "version") {
+  console.log(`Apache ZooKeeper, version ${ZK_VERSION}`);
+  Deno.exit(0);
 } else if (args[0] === "purge") {
   Deno.exit(await purgeCmd(args.slice(1)));
-} else if (args[0] === "start-foreground" || args[0] === "start") {
+} else if (args[0] === "start-foreground") {
   await run(args[1]);
 } else if (args.length > 1) {
   usage();

@@ -301,3 +301,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "zkts server: start / status / restart / stop with --config, as the seeds' zkServer.sh",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "zkts-conf1-" });
+    const port = freePort();
+    await Deno.writeTextFile(
+      `${dir}/zoo.cfg`,
+      `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\nforceSync=no\n`,
+    );
+    const run = async (cmd: string) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "apps/server/main.ts", "--config", dir, cmd],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, out: new TextDecoder().decode(out.stdout) };
+    };
+    try {
+      assert.deepEqual(await run("start"), { code: 0, out: "Starting zookeeper ... STARTED\n" });
+      const again = await run("start");
+      assert.equal(again.code, 1);
+      assert.match(
+        again.out,
+        /^Starting zookeeper \.\.\. zookeeper already running as process \d+\.$/m,
+      );
+      assert.match((await run("status")).out, /^Mode: standalone$/m);
+      const restarted = await run("restart");
+      assert.equal(
+        restarted.out,
+        "Stopping zookeeper ... STOPPED\nStarting zookeeper ... STARTED\n",
+      );
+      assert.deepEqual(await run("stop"), { code: 0, out: "Stopping zookeeper ... STOPPED\n" });
+      const status = await run("status");
+      assert.equal(status.code, 1);
+      assert.match(status.out, /Error contacting service\. It is probably not running\./);
+    } finally {
+      await run("stop");
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
