@@ -84,6 +84,8 @@ const CHECKS = [
   "delayQueue",
   "caches",
   "sessionExpiry",
+  "chroot",
+  "misc",
   ...(hasDiscovery() ? ["discovery"] : []),
 ];
 

@@ -103,6 +103,8 @@ public final class CuratorSuite {
     CHECKS.put("delayQueue", CuratorSuite::delayQueue);
     CHECKS.put("caches", CuratorSuite::caches);
     CHECKS.put("sessionExpiry", CuratorSuite::sessionExpiry);
+    CHECKS.put("chroot", CuratorSuite::chroot);
+    CHECKS.put("misc", CuratorSuite::misc);
     // DiscoveryCheck.java is compiled only when curator-x-discovery is installed.
     CHECKS.put("discovery", (r, i) -> {
       try {
@@ -1117,6 +1119,67 @@ public final class CuratorSuite {
     latch.close();
     node.close();
     check((Boolean) r.get("lost") && (Boolean) r.get("nodeBack") && (Boolean) r.get("leaderAgain"), "expiry " + r);
+  }
+
+  /** A client with a chroot in its connect string, and namespaced transactions. */
+  static void chroot(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework raw = client();
+    raw.create().forPath("/chrooted");
+    CuratorFramework c = CuratorFrameworkFactory.builder().connectString(connect + "/chrooted")
+        .sessionTimeoutMs(15000).connectionTimeoutMs(13000).retryPolicy(new RetryNTimes(3, 100)).build();
+    c.start();
+    check(c.blockUntilConnected(10, TimeUnit.SECONDS), "not connected");
+    clients.add(c);
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    r.put("create", c.create().creatingParentsIfNeeded().forPath("/x/y", bytes("1")));
+    r.put("sequential", c.create().withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath("/x/s-"));
+    r.put("rawSees", raw.getChildren().forPath("/chrooted/x").size());
+    c.getData().usingWatcher((CuratorWatcher) e -> events.add(e.getType() + " " + e.getPath())).forPath("/x/y");
+    raw.setData().forPath("/chrooted/x/y", bytes("2"));
+    r.put("event", events.poll(5, TimeUnit.SECONDS));
+    CuratorFramework ns = c.usingNamespace("ns");
+    List<Object> res = new ArrayList<>();
+    for (CuratorTransactionResult t : ns.transaction().forOperations(
+        ns.transactionOp().create().forPath("/t", bytes("a")),
+        ns.transactionOp().create().withMode(CreateMode.PERSISTENT_SEQUENTIAL).forPath("/t/q-"))) {
+      res.add(t.getType() + " " + t.getForPath() + " " + t.getResultPath());
+    }
+    r.put("namespacedTxn", res);
+    r.put("rawTxn", raw.checkExists().forPath("/chrooted/ns/t/q-0000000000") != null);
+    check("/x/y".equals(r.get("create")) && r.get("event") != null, "chroot " + r);
+  }
+
+  /** sync, persistent (non-recursive) watches, a 512 KB znode, reconfig on a standalone server. */
+  static void misc(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    CuratorFramework other = client();
+    BlockingQueue<String> synced = new LinkedBlockingQueue<>();
+    c.create().forPath("/misc", bytes("0"));
+    c.sync().inBackground((cl, e) -> synced.add(e.getType() + " " + e.getPath() + " " + e.getResultCode()))
+        .forPath("/misc");
+    r.put("sync", synced.poll(5, TimeUnit.SECONDS));
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    c.watchers().add().withMode(org.apache.zookeeper.AddWatchMode.PERSISTENT)
+        .usingWatcher((CuratorWatcher) e -> events.add(e.getType() + " " + e.getPath())).forPath("/misc");
+    other.create().forPath("/misc/k");
+    other.create().forPath("/misc/k/deep");
+    other.setData().forPath("/misc", bytes("1"));
+    other.setData().forPath("/misc", bytes("2"));
+    List<String> seen = new ArrayList<>();
+    for (int i = 0; i < 3; i++) seen.add(events.poll(5, TimeUnit.SECONDS));
+    seen.add(events.poll(300, TimeUnit.MILLISECONDS));
+    r.put("persistent", seen);
+    byte[] big = new byte[512 * 1024];
+    for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
+    c.create().forPath("/misc/big", big);
+    r.put("bigRoundTrip", java.util.Arrays.equals(big, other.getData().forPath("/misc/big")));
+    try {
+      c.reconfig().joining("server.2=127.0.0.1:2888:3888;2181").forEnsemble();
+      r.put("reconfig", "no error");
+    } catch (KeeperException e) {
+      r.put("reconfig", e.code().toString());
+    }
+    check((Boolean) r.get("bigRoundTrip") && r.get("sync") != null && seen.get(2) != null, "misc " + r);
   }
 
   // ---- modes for the mixed tests ------------------------------------------------
