@@ -86,6 +86,8 @@ const CHECKS = [
   "sessionExpiry",
   "chroot",
   "misc",
+  "handshake",
+  "bulk",
   ...(hasDiscovery() ? ["discovery"] : []),
 ];
 

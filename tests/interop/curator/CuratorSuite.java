@@ -105,6 +105,8 @@ public final class CuratorSuite {
     CHECKS.put("sessionExpiry", CuratorSuite::sessionExpiry);
     CHECKS.put("chroot", CuratorSuite::chroot);
     CHECKS.put("misc", CuratorSuite::misc);
+    CHECKS.put("handshake", CuratorSuite::handshake);
+    CHECKS.put("bulk", CuratorSuite::bulk);
     // DiscoveryCheck.java is compiled only when curator-x-discovery is installed.
     CHECKS.put("discovery", (r, i) -> {
       try {
@@ -1180,6 +1182,47 @@ public final class CuratorSuite {
       r.put("reconfig", e.code().toString());
     }
     check((Boolean) r.get("bigRoundTrip") && r.get("sync") != null && seen.get(2) != null, "misc " + r);
+  }
+
+  /** Negotiated session timeouts (tickTime 2000: clamped to 4 s..40 s) and a read-only-capable client. */
+  static void handshake(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    List<Object> negotiated = new ArrayList<>();
+    for (int asked : new int[] {1000, 15000, 100000}) {
+      CuratorFramework c = CuratorFrameworkFactory.builder().connectString(connect)
+          .sessionTimeoutMs(asked).connectionTimeoutMs(5000).retryPolicy(new RetryNTimes(3, 100)).build();
+      c.start();
+      check(c.blockUntilConnected(10, TimeUnit.SECONDS), "not connected");
+      clients.add(c);
+      negotiated.add(c.getZookeeperClient().getZooKeeper().getSessionTimeout());
+    }
+    r.put("negotiated", negotiated);
+    CuratorFramework ro = CuratorFrameworkFactory.builder().connectString(connect).canBeReadOnly(true)
+        .sessionTimeoutMs(15000).connectionTimeoutMs(5000).retryPolicy(new RetryNTimes(3, 100)).build();
+    BlockingQueue<String> states = new LinkedBlockingQueue<>();
+    ro.getConnectionStateListenable().addListener((cl, st) -> states.add(st.toString()));
+    ro.start();
+    check(ro.blockUntilConnected(10, TimeUnit.SECONDS), "not connected");
+    clients.add(ro);
+    r.put("readOnlyClientState", states.poll(5, TimeUnit.SECONDS));
+    r.put("readOnlyClientWrites", ro.create().forPath("/ro-ok") != null);
+  }
+
+  /** 500 creates in one transaction, then the children and their count. */
+  static void bulk(Map<String, Object> r, Map<String, Object> info) throws Exception {
+    CuratorFramework c = client();
+    c.create().forPath("/bulk");
+    List<CuratorOp> ops = new ArrayList<>();
+    for (int i = 0; i < 500; i++) ops.add(c.transactionOp().create().forPath(String.format("/bulk/n%03d", i), bytes("v" + i)));
+    r.put("results", c.transaction().forOperations(ops).size());
+    List<String> kids = c.getChildren().forPath("/bulk");
+    Collections.sort(kids);
+    r.put("children", kids.size());
+    r.put("first", kids.get(0));
+    r.put("last", kids.get(kids.size() - 1));
+    r.put("allChildrenNumber", c.getZookeeperClient().getZooKeeper().getAllChildrenNumber("/bulk"));
+    r.put("stat", stat(c.checkExists().forPath("/bulk")));
+    c.delete().deletingChildrenIfNeeded().forPath("/bulk");
+    r.put("deleted", c.checkExists().forPath("/bulk") == null);
   }
 
   // ---- modes for the mixed tests ------------------------------------------------
