@@ -117,7 +117,10 @@ function classpath(): Promise<string> {
       args: ["-nowarn", "-encoding", "UTF-8", "-d", dir, "-cp", cp, ...sources],
       stdout: "piped",
       stderr: "piped",
-    }).output();
+    }).output().catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      throw new Error("javac is missing: install a JDK (apt-get install openjdk-17-jdk-headless)");
+    });
     if (out.code !== 0) {
       throw new Error(`javac failed:\n${new TextDecoder().decode(out.stderr)}`);
     }
