@@ -63,6 +63,9 @@ async function ensureOracle(): Promise<boolean> {
       "libcurator-framework-java",
       "libcurator-recipes-java",
       "libcurator-client-java",
+      "libcurator-discovery-java",
+      // javac: the interop tests compile small Java programs against these jars.
+      "default-jdk-headless",
     ]);
     status = oracleStatus();
     if (status.ok) return true;
@@ -73,7 +76,8 @@ async function ensureOracle(): Promise<boolean> {
   console.log(`!! Missing: ${status.missing.join(", ")}`);
   console.log(
     "!! Install it with: apt-get install zookeeper zookeeper-bin python3-kazoo" +
-      " libcurator-framework-java libcurator-recipes-java libcurator-client-java",
+      " libcurator-framework-java libcurator-recipes-java libcurator-client-java" +
+      " libcurator-discovery-java default-jdk-headless",
   );
   if (ci) console.log("!! CI=true: the interop tests will run and fail.");
   console.log(banner);

@@ -163,6 +163,7 @@ export class Mutex {
   #zk: ZooKeeper;
   #path: string;
   #nodeName: string;
+  #curator = false;
   #blockers: string[];
   #opts: LockOptions;
   #node: string | null = null;
@@ -181,6 +182,7 @@ export class Mutex {
     this.#zk = zk;
     this.#path = path;
     const curator = opts.layout === "curator";
+    this.#curator = curator;
     this.#nodeName = curator ? CURATOR_LOCK_NODE : LOCK_NODE;
     this.#blockers = [this.#nodeName, ...(opts.extraLockPatterns ?? [])];
     this.#opts = opts;
@@ -253,7 +255,8 @@ export class Mutex {
   async contenders(): Promise<{ node: string; identifier: string }[]> {
     const kids = await retry(() => this.#zk.getChildren(this.#path));
     const out = [];
-    for (const c of sortContenders(kids, [LOCK_NODE, READ_LOCK_NODE])) {
+    const names = this.#curator ? [CURATOR_LOCK_NODE] : [LOCK_NODE, READ_LOCK_NODE];
+    for (const c of sortContenders(kids, names)) {
       try {
         const { data } = await this.#zk.getData(join(this.#path, c));
         out.push({

@@ -44,6 +44,8 @@ export function oracleStatus(): OracleStatus {
     if (!exists(path)) missing.push(`${name} (${path})`);
   }
   if (!exists("/usr/bin/java") && !Deno.env.get("JAVA_HOME")) missing.push("java");
+  // The interop tests compile small Java programs (Curator, jute vectors, election).
+  if (!exists("/usr/bin/javac") && !Deno.env.get("JAVA_HOME")) missing.push("javac (a JDK)");
   return { ok: missing.length === 0, missing };
 }
 
