@@ -4,40 +4,12 @@
  *
  * @module
  */
-import { ErrorCode } from "@zkts/jute";
+import { ErrorCode, pathError } from "@zkts/jute";
 import { KeeperError } from "./errors.ts";
 
 /** Why `path` is not a valid znode path (PathUtils.validatePath), or undefined when it is. */
 export function pathProblem(path: string, isSequential = false): string | undefined {
-  if (isSequential) path = path + "1";
-  if (path.length === 0) return "Path length must be > 0";
-  if (path[0] !== "/") return "Path must start with / character";
-  if (path.length === 1) return undefined;
-  if (path[path.length - 1] === "/") return "Path must not end with / character";
-  let lastc = "/";
-  for (let i = 1; i < path.length; lastc = path[i], i++) {
-    const c = path[i];
-    const code = path.charCodeAt(i);
-    let reason: string | undefined;
-    if (code === 0) reason = `null character not allowed @${i}`;
-    else if (c === "/" && lastc === "/") reason = `empty node name specified @${i}`;
-    else if (c === "." && lastc === ".") {
-      if (path[i - 2] === "/" && (i + 1 === path.length || path[i + 1] === "/")) {
-        reason = `relative paths not allowed @${i}`;
-      }
-    } else if (c === ".") {
-      if (path[i - 1] === "/" && (i + 1 === path.length || path[i + 1] === "/")) {
-        reason = `relative paths not allowed @${i}`;
-      }
-    } else if (
-      (code > 0 && code <= 0x1f) || (code >= 0x7f && code <= 0x9f) ||
-      (code >= 0xd800 && code <= 0xf8ff) || (code >= 0xfff0 && code <= 0xffff)
-    ) {
-      reason = `invalid character @${i}`;
-    }
-    if (reason) return `Invalid path string "${path}" caused by ${reason}`;
-  }
-  return undefined;
+  return pathError(path, isSequential);
 }
 
 /** An invalid path, refused before it is sent. */

@@ -29,6 +29,7 @@ export * from "./data.ts";
 export * from "./proto.ts";
 export * from "./txn.ts";
 export * from "./quorum.ts";
+export * from "./path.ts";
 export * from "./multi.ts";
 export * from "./ops.ts";
 export * from "./txn_entry.ts";
