@@ -36,6 +36,14 @@ class ByteArena {
   constructor(bytes: number) {
     this.buf = new Uint8Array(bytes);
   }
+  /** A copy of the used part. */
+  copy(): ByteArena {
+    const a = new ByteArena(0);
+    a.buf = this.buf.slice(0, Math.max(this.top, 1));
+    a.top = this.top;
+    a.garbage = this.garbage;
+    return a;
+  }
   alloc(len: number): number {
     // Offsets are kept in Uint32 columns: 4 GiB per arena (live data plus not yet compacted garbage).
     assert(this.top + len <= 0xffffffff, "byte arena within 4 GiB");
@@ -165,6 +173,46 @@ export class NodeStore {
     this.nameLen = grow(this.nameLen);
     this.childCap = grow(this.childCap);
     this.capacity = cap;
+  }
+
+  /**
+   * A copy of the store as it is now, for a snapshot written while the tree
+   * keeps changing: the columns, the arenas and the hash table are copied
+   * (memcpy of about 120 bytes a node), so the copy is a consistent point in
+   * time that later changes cannot touch. Read it; do not change it.
+   */
+  clone(): NodeStore {
+    const c = new NodeStore();
+    const n = this.top;
+    c.capacity = n;
+    c.count = this.count;
+    c.top = n;
+    c.czxid = this.czxid.slice(0, n);
+    c.mzxid = this.mzxid.slice(0, n);
+    c.pzxid = this.pzxid.slice(0, n);
+    c.ctime = this.ctime.slice(0, n);
+    c.mtime = this.mtime.slice(0, n);
+    c.ephemeralOwner = this.ephemeralOwner.slice(0, n);
+    c.version = this.version.slice(0, n);
+    c.cversion = this.cversion.slice(0, n);
+    c.aversion = this.aversion.slice(0, n);
+    c.parent = this.parent.slice(0, n);
+    c.firstChild = this.firstChild.slice(0, n);
+    c.prevSibling = this.prevSibling.slice(0, n);
+    c.nextSibling = this.nextSibling.slice(0, n);
+    c.numChildren = this.numChildren.slice(0, n);
+    c.acl = this.acl.slice(0, n);
+    c.dataOff = this.dataOff.slice(0, n);
+    c.dataLen = this.dataLen.slice(0, n);
+    c.nameOff = this.nameOff.slice(0, n);
+    c.nameLen = this.nameLen.slice(0, n);
+    c.childCap = this.childCap.slice(0, n);
+    c.#names = this.#names.copy();
+    c.#datas = this.#datas.copy();
+    c.#table = this.#table.slice();
+    c.#mask = this.#mask;
+    c.#freeHead = NIL;
+    return c;
   }
 
   /** Bytes held by columns, arenas and the hash table (for the memory figures). */

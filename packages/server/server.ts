@@ -282,19 +282,28 @@ export class ZkServer {
 
   /**
    * Writes `snapshot.<zxid>` of the tree as it is now, in Apache's format.
-   * The tree's content is copied at once (a consistent point in time), then
-   * written and fsynced in the background.
+   * The tree's store is copied at once (a memcpy: a consistent point in
+   * time), then streamed, written in time slices and fsynced in the
+   * background while requests go on.
    */
   takeSnapshot(): Promise<void> {
     if (this.#snapshotting) return this.#snapshotting;
     const tree = this.core.tree;
-    const zxid = tree.lastProcessedZxid;
+    const view = tree.snapshotView();
+    const zxid = view.zxid;
+    let count = 0;
+    const counted = function* () {
+      for (const n of view.nodes()) {
+        count++;
+        yield n;
+      }
+    };
     const contents = {
       sessions: [...this.core.sessions.sessions()].map((s) => [s.id, s.timeoutMs] as const),
-      acls: tree.aclEntries(),
-      nodes: [...tree.nodes()],
+      acls: view.acls,
+      nodes: counted(),
       digest: tree.digestEnabled
-        ? { zxid, digestVersion: tree.digestVersion, digest: tree.digest }
+        ? { zxid, digestVersion: tree.digestVersion, digest: view.digest }
         : undefined,
     };
     const t0 = performance.now();
@@ -305,7 +314,7 @@ export class ZkServer {
       fsync: this.config.forceSync,
     }, contents).then(({ name, bytes }) => {
       this.#logger.info(
-        `Snapshot ${name}: ${contents.nodes.length} znodes, ${bytes} bytes in ${
+        `Snapshot ${name}: ${count} znodes, ${bytes} bytes in ${
           (performance.now() - t0).toFixed(0)
         } ms`,
       );
