@@ -875,19 +875,37 @@ export class ZooKeeper {
     }
   }
 
+  /**
+   * A read that may set a one-shot watch of `kind` on `path`: the watch is
+   * registered only when the server answers Ok (ZKWatchManager's rule).
+   * `wirePath` is what is sent (chroot applied, or a system path as is).
+   */
+  #watchedRead<Res>(
+    op: number,
+    reqRec: JuteRecord<{ path: string; watch: boolean }>,
+    resRec: JuteRecord<Res>,
+    path: string,
+    wirePath: string,
+    kind: WatchKind,
+    watch: WatchArg,
+  ): Promise<Res> {
+    const w = this.#watcherOf(watch);
+    return this.#call(op, reqRec, { path: wirePath, watch: w !== null }, resRec, path, (rc) => {
+      if (rc === 0) this.#register(kind, path, w);
+    });
+  }
+
   /** A znode's data and Stat. @throws {KeeperError} NoNode, NoAuth */
   async getData(path: string, watch?: WatchArg): Promise<{ data: Uint8Array | null; stat: Stat }> {
     validatePath(path);
-    const w = this.#watcherOf(watch);
-    const res = await this.#call(
+    const res = await this.#watchedRead(
       OpCode.getData,
       GetDataRequest,
-      { path: this.#prepend(path), watch: w !== null },
       GetDataResponse,
       path,
-      (rc) => {
-        if (rc === 0) this.#register("data", path, w);
-      },
+      this.#prepend(path),
+      "data",
+      watch,
     );
     return { data: res.data, stat: res.stat };
   }
@@ -908,16 +926,14 @@ export class ZooKeeper {
   /** The children's names, unsorted as the server gives them. @throws {KeeperError} NoNode, NoAuth */
   async getChildren(path: string, watch?: WatchArg): Promise<string[]> {
     validatePath(path);
-    const w = this.#watcherOf(watch);
-    const res = await this.#call(
+    const res = await this.#watchedRead(
       OpCode.getChildren,
       GetChildrenRequest,
-      { path: this.#prepend(path), watch: w !== null },
       GetChildrenResponse,
       path,
-      (rc) => {
-        if (rc === 0) this.#register("child", path, w);
-      },
+      this.#prepend(path),
+      "child",
+      watch,
     );
     return res.children;
   }
@@ -928,16 +944,14 @@ export class ZooKeeper {
     watch?: WatchArg,
   ): Promise<{ children: string[]; stat: Stat }> {
     validatePath(path);
-    const w = this.#watcherOf(watch);
-    const res = await this.#call(
+    const res = await this.#watchedRead(
       OpCode.getChildren2,
       GetChildren2Request,
-      { path: this.#prepend(path), watch: w !== null },
       GetChildren2Response,
       path,
-      (rc) => {
-        if (rc === 0) this.#register("child", path, w);
-      },
+      this.#prepend(path),
+      "child",
+      watch,
     );
     return { children: res.children, stat: res.stat };
   }
@@ -1026,17 +1040,18 @@ export class ZooKeeper {
 
   /** The ensemble configuration, `/zookeeper/config`. */
   getConfig(watch?: WatchArg): Promise<{ data: Uint8Array | null; stat: Stat }> {
-    const w = this.#watcherOf(watch);
-    return this.#call(
+    const path = "/zookeeper/config";
+    // A system path: sent as is, whatever the chroot.
+    return this.#watchedRead(
       OpCode.getData,
       GetDataRequest,
-      { path: "/zookeeper/config", watch: w !== null },
       GetDataResponse,
-      "/zookeeper/config",
-      (rc) => {
-        if (rc === 0) this.#register("data", "/zookeeper/config", w);
-      },
-    ).then((r) => ({ data: r.data, stat: r.stat }));
+      path,
+      path,
+      "data",
+      watch,
+    )
+      .then((r) => ({ data: r.data, stat: r.stat }));
   }
 
   /**
