@@ -4,13 +4,14 @@
  * Why: a JavaScript object per znode with a Map of children costs several
  * hundred bytes of heap; Apache ZooKeeper 3.8 holds ~360 bytes per znode.
  * Here a znode costs its columns (~100 bytes), one slot of the name hash
- * table, and its name and data bytes in two shared byte arenas. See
+ * table, and its name and data bytes in two chunked byte arenas (_arena.ts). See
  * docs/datatree.md for the figures.
  *
  * Private to the package: the tree (tree.ts) is the only user.
  *
  * @module
  */
+import { ChunkArena, offsetIn } from "./_arena.ts";
 import { crc32Update } from "./digest.ts";
 
 /** No node: the end of a sibling list, the root's parent. */
@@ -21,43 +22,33 @@ const FREE = -2;
 export const NULL_DATA = -1;
 
 const INITIAL_CAPACITY = 1024;
-const INITIAL_ARENA_BYTES = 64 * 1024;
 
 /** Asserts an invariant of ours; a failure is our bug, in production too. */
 export function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(`datatree invariant broken: ${msg}`);
 }
 
-/** A growable byte arena with garbage accounting; compaction is driven by the store. */
-class ByteArena {
-  buf: Uint8Array;
-  top = 0;
-  garbage = 0;
-  constructor(bytes: number) {
-    this.buf = new Uint8Array(bytes);
-  }
-  /** A copy of the used part. */
-  copy(): ByteArena {
-    const a = new ByteArena(0);
-    a.buf = this.buf.slice(0, Math.max(this.top, 1));
-    a.top = this.top;
-    a.garbage = this.garbage;
-    return a;
-  }
-  alloc(len: number): number {
-    // Offsets are kept in Uint32 columns: 4 GiB per arena (live data plus not yet compacted garbage).
-    assert(this.top + len <= 0xffffffff, "byte arena within 4 GiB");
-    if (this.top + len > this.buf.length) {
-      let cap = this.buf.length;
-      while (this.top + len > cap) cap = Math.ceil(cap * 1.5);
-      const next = new Uint8Array(cap);
-      next.set(this.buf.subarray(0, this.top));
-      this.buf = next;
-    }
-    const off = this.top;
-    this.top += len;
-    return off;
-  }
+/** Whether typed arrays are little-endian here (they are on x86 and ARM). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Copies the big-endian long at `b[o..o+8)` into element `i` of the column
+ * whose bytes are `col8` (a little-endian BigInt64Array's bytes): no bigint.
+ */
+function putLong(col8: Uint8Array, i: number, b: Uint8Array, o: number): void {
+  const d = i * 8;
+  col8[d] = b[o + 7];
+  col8[d + 1] = b[o + 6];
+  col8[d + 2] = b[o + 5];
+  col8[d + 3] = b[o + 4];
+  col8[d + 4] = b[o + 3];
+  col8[d + 5] = b[o + 2];
+  col8[d + 6] = b[o + 1];
+  col8[d + 7] = b[o];
+}
+
+function int32(b: Uint8Array, o: number): number {
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 }
 
 const utf8 = new TextEncoder();
@@ -131,14 +122,35 @@ export class NodeStore {
    */
   childCap = new Uint8Array(0);
 
-  #names = new ByteArena(INITIAL_ARENA_BYTES);
-  #datas = new ByteArena(INITIAL_ARENA_BYTES);
+  #names = this.#nameArena();
+  #datas = this.#dataArena();
 
   #table = new Int32Array(0);
   #mask = 0;
 
+  /** The bytes of the long stat columns, for {@linkcode setStatBytes}; null after a grow. */
+  #longBytes: Uint8Array[] | null = null;
+
   /** Scratch for encoding paths. */
   #scratch = new Uint8Array(4096);
+
+  #nameArena(): ChunkArena {
+    return new ChunkArena({
+      addressOf: (id) => (this.nameLen[id] > 0 ? this.nameOff[id] : -1),
+      lengthOf: (id) => this.nameLen[id],
+      moved: (id, address) => void (this.nameOff[id] = address),
+    });
+  }
+
+  #dataArena(): ChunkArena {
+    return new ChunkArena({
+      addressOf: (
+        id,
+      ) => (this.nameLen[id] !== FREE && this.dataLen[id] > 0 ? this.dataOff[id] : -1),
+      lengthOf: (id) => this.dataLen[id],
+      moved: (id, address) => void (this.dataOff[id] = address),
+    });
+  }
 
   constructor() {
     this.#grow(INITIAL_CAPACITY);
@@ -173,52 +185,128 @@ export class NodeStore {
     this.nameLen = grow(this.nameLen);
     this.childCap = grow(this.childCap);
     this.capacity = cap;
+    this.#longBytes = null;
+  }
+
+  /**
+   * Makes room for `nodes` more nodes, `nameBytes` of names and `dataBytes`
+   * of data at once (a snapshot load knows them before it starts).
+   */
+  reserve(nodes: number, nameBytes: number, dataBytes: number): void {
+    const want = this.top + nodes;
+    if (want > this.capacity) this.#grow(want);
+    let size = this.#table.length;
+    while ((this.count + nodes) * 10 > size * 7) size *= 2;
+    if (size !== this.#table.length) this.#rehash(size);
+    // The arenas grow a chunk at a time: nothing to reserve there.
+    void nameBytes;
+    void dataBytes;
+  }
+
+  /**
+   * Sets the stat columns of `id` from a big-endian `StatPersisted` at
+   * `b[o..o+60)` (a snapshot's bytes), without making a bigint.
+   */
+  setStatBytes(id: number, b: Uint8Array, o: number): void {
+    if (!LITTLE_ENDIAN) {
+      const v = new DataView(b.buffer, b.byteOffset + o, 60);
+      this.czxid[id] = v.getBigInt64(0);
+      this.mzxid[id] = v.getBigInt64(8);
+      this.ctime[id] = v.getBigInt64(16);
+      this.mtime[id] = v.getBigInt64(24);
+      this.ephemeralOwner[id] = v.getBigInt64(44);
+      this.pzxid[id] = v.getBigInt64(52);
+    } else {
+      const c = this.#longBytes ??= [
+        this.czxid,
+        this.mzxid,
+        this.ctime,
+        this.mtime,
+        this.ephemeralOwner,
+        this.pzxid,
+      ].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      putLong(c[0], id, b, o);
+      putLong(c[1], id, b, o + 8);
+      putLong(c[2], id, b, o + 16);
+      putLong(c[3], id, b, o + 24);
+      putLong(c[4], id, b, o + 44);
+      putLong(c[5], id, b, o + 52);
+    }
+    this.version[id] = int32(b, o + 32);
+    this.cversion[id] = int32(b, o + 36);
+    this.aversion[id] = int32(b, o + 40);
+  }
+
+  /** Every column, in a fixed order (for copies). */
+  #columns(): (BigInt64Array | Int32Array | Uint32Array | Uint8Array)[] {
+    return [
+      this.czxid,
+      this.mzxid,
+      this.pzxid,
+      this.ctime,
+      this.mtime,
+      this.ephemeralOwner,
+      this.version,
+      this.cversion,
+      this.aversion,
+      this.parent,
+      this.firstChild,
+      this.prevSibling,
+      this.nextSibling,
+      this.numChildren,
+      this.acl,
+      this.dataOff,
+      this.dataLen,
+      this.nameOff,
+      this.nameLen,
+      this.childCap,
+    ];
   }
 
   /**
    * A copy of the store as it is now, for a snapshot written while the tree
-   * keeps changing: the columns, the arenas and the hash table are copied
-   * (memcpy of about 120 bytes a node), so the copy is a consistent point in
-   * time that later changes cannot touch. Read it; do not change it.
+   * keeps changing: a consistent point in time that later changes cannot
+   * touch. The columns are copied (memcpy, about 100 bytes a node) into
+   * `into`'s arrays when they are big enough (copying into memory already in
+   * use is several times faster than into fresh memory, which the kernel
+   * must first fault in), else into new ones with room to grow; the name and
+   * data arenas are shared (their bytes never change in place, see
+   * _arena.ts). The copy is for walking the tree (links, names, data,
+   * stats): it has no hash table, so `child` and `lookup` find nothing.
+   * Read it; do not change it.
    */
-  clone(): NodeStore {
-    const c = new NodeStore();
+  snapshotCopy(into?: NodeStore): NodeStore {
     const n = this.top;
-    c.capacity = n;
+    let c = into;
+    if (c === undefined || c.capacity < n) {
+      c = new NodeStore();
+      c.#grow(Math.max(INITIAL_CAPACITY, Math.ceil(n * 1.25)));
+    }
+    const from = this.#columns();
+    const to = c.#columns();
+    for (let i = 0; i < from.length; i++) {
+      (to[i] as Uint8Array).set(from[i].subarray(0, n) as Uint8Array);
+    }
     c.count = this.count;
     c.top = n;
-    c.czxid = this.czxid.slice(0, n);
-    c.mzxid = this.mzxid.slice(0, n);
-    c.pzxid = this.pzxid.slice(0, n);
-    c.ctime = this.ctime.slice(0, n);
-    c.mtime = this.mtime.slice(0, n);
-    c.ephemeralOwner = this.ephemeralOwner.slice(0, n);
-    c.version = this.version.slice(0, n);
-    c.cversion = this.cversion.slice(0, n);
-    c.aversion = this.aversion.slice(0, n);
-    c.parent = this.parent.slice(0, n);
-    c.firstChild = this.firstChild.slice(0, n);
-    c.prevSibling = this.prevSibling.slice(0, n);
-    c.nextSibling = this.nextSibling.slice(0, n);
-    c.numChildren = this.numChildren.slice(0, n);
-    c.acl = this.acl.slice(0, n);
-    c.dataOff = this.dataOff.slice(0, n);
-    c.dataLen = this.dataLen.slice(0, n);
-    c.nameOff = this.nameOff.slice(0, n);
-    c.nameLen = this.nameLen.slice(0, n);
-    c.childCap = this.childCap.slice(0, n);
-    c.#names = this.#names.copy();
-    c.#datas = this.#datas.copy();
-    c.#table = this.#table.slice();
-    c.#mask = this.#mask;
+    // Shared, not copied: bytes in an arena chunk never change (see _arena.ts).
+    c.#names = this.#names.frozen();
+    c.#datas = this.#datas.frozen();
     c.#freeHead = NIL;
+    c.#longBytes = null;
     return c;
+  }
+
+  /** Lets go of a snapshot copy's shared arenas (the copy's names and data are gone). */
+  releaseArenas(): void {
+    this.#names = new ChunkArena();
+    this.#datas = new ChunkArena();
   }
 
   /** Bytes held by columns, arenas and the hash table (for the memory figures). */
   get bytesAllocated(): number {
     return this.capacity * (6 * 8 + 12 * 4 + 1) + this.#table.length * 4 +
-      this.#names.buf.length + this.#datas.buf.length;
+      this.#names.allocated + this.#datas.allocated;
   }
 
   isLive(id: number): boolean {
@@ -238,14 +326,14 @@ export class NodeStore {
 
   #probe(parent: number, b: Uint8Array, s: number, e: number, h: number): number {
     const table = this.#table;
-    const names = this.#names.buf;
     const len = e - s;
     let i = h & this.#mask;
     for (;;) {
       const id = table[i];
       if (id === NIL) return NIL;
       if (this.parent[id] === parent && this.nameLen[id] === len) {
-        const off = this.nameOff[id];
+        const names = this.#names.chunk(this.nameOff[id]);
+        const off = offsetIn(this.nameOff[id]);
         let k = 0;
         while (k < len && names[off + k] === b[s + k]) k++;
         if (k === len) return id;
@@ -283,8 +371,8 @@ export class NodeStore {
 
   name(id: number): string {
     const len = this.nameLen[id];
-    const off = this.nameOff[id];
-    const b = this.#names.buf;
+    const b = this.#names.chunk(this.nameOff[id]);
+    const off = offsetIn(this.nameOff[id]);
     if (len <= 64) {
       let ascii = 0;
       for (let i = 0; i < len; i++) ascii |= b[off + i];
@@ -301,11 +389,11 @@ export class NodeStore {
     for (let i = 0; i < ids.length; i++) total += this.nameLen[ids[i]] + 1;
     if (this.#scratch.length < total) this.#scratch = new Uint8Array(total * 2);
     const out = this.#scratch;
-    const names = this.#names.buf;
     let at = 0;
     for (let i = 0; i < ids.length; i++) {
       if (i > 0) out[at++] = 0x2f;
-      const off = this.nameOff[ids[i]];
+      const names = this.#names.chunk(this.nameOff[ids[i]]);
+      const off = offsetIn(this.nameOff[ids[i]]);
       const len = this.nameLen[ids[i]];
       for (let k = 0; k < len; k++) out[at + k] = names[off + k];
       at += len;
@@ -316,8 +404,8 @@ export class NodeStore {
   /** java.lang.String.hashCode of the name of `id` (from the bytes when ASCII). */
   nameJavaHash(id: number): number {
     const len = this.nameLen[id];
-    const off = this.nameOff[id];
-    const b = this.#names.buf;
+    const b = this.#names.chunk(this.nameOff[id]);
+    const off = offsetIn(this.nameOff[id]);
     let h = 0;
     for (let i = 0; i < len; i++) {
       const c = b[off + i];
@@ -334,14 +422,14 @@ export class NodeStore {
 
   /** Continues a CRC32 state over the name bytes of `id` (no view allocated). */
   crcName(id: number, state: number): number {
-    const off = this.nameOff[id];
-    return crc32Update(state, this.#names.buf, off, off + this.nameLen[id]);
+    const off = offsetIn(this.nameOff[id]);
+    return crc32Update(state, this.#names.chunk(this.nameOff[id]), off, off + this.nameLen[id]);
   }
 
   /** The name bytes of `id` (a borrowed view: valid until the next store change). */
   nameBytes(id: number): Uint8Array {
-    const off = this.nameOff[id];
-    return this.#names.buf.subarray(off, off + this.nameLen[id]);
+    const off = offsetIn(this.nameOff[id]);
+    return this.#names.chunk(this.nameOff[id]).subarray(off, off + this.nameLen[id]);
   }
 
   /** The absolute path of `id` ("/" for the root). */
@@ -356,8 +444,13 @@ export class NodeStore {
 
   /** The table hash of a stored node: its parent id and name bytes. */
   #hashOf(id: number): number {
-    const off = this.nameOff[id];
-    return hashBytes(this.parent[id], this.#names.buf, off, off + this.nameLen[id]);
+    const off = offsetIn(this.nameOff[id]);
+    return hashBytes(
+      this.parent[id],
+      this.#names.chunk(this.nameOff[id]),
+      off,
+      off + this.nameLen[id],
+    );
   }
 
   #insertSlot(id: number, h: number): void {
@@ -409,76 +502,41 @@ export class NodeStore {
     const len = this.dataLen[id];
     if (len === NULL_DATA) return null;
     if (len === 0) return new Uint8Array(0);
-    const off = this.dataOff[id];
-    return this.#datas.buf.slice(off, off + len);
+    const off = offsetIn(this.dataOff[id]);
+    return this.#datas.chunk(this.dataOff[id]).slice(off, off + len);
   }
 
   /** A borrowed view of the data (valid until the next store change), or null. */
   dataView(id: number): Uint8Array | null {
     const len = this.dataLen[id];
     if (len === NULL_DATA) return null;
-    const off = this.dataOff[id];
-    return this.#datas.buf.subarray(off, off + Math.max(len, 0));
+    const off = offsetIn(this.dataOff[id]);
+    return this.#datas.chunk(this.dataOff[id]).subarray(off, off + Math.max(len, 0));
   }
 
   setData(id: number, data: Uint8Array | null): void {
+    if (data === null) this.setDataBytes(id, this.#scratch, 0, NULL_DATA);
+    else this.setDataBytes(id, data, 0, data.length);
+  }
+
+  /** Sets the data of `id` to `b[s..s+len)`; `len` NULL_DATA (-1) for null. */
+  setDataBytes(id: number, b: Uint8Array, s: number, len: number): void {
     const old = this.dataLen[id];
-    if (old > 0) this.#datas.garbage += old;
-    // Not live any more: a compaction below must not copy the old bytes.
+    // Not live any more before the old bytes are freed: freeing may compact their chunk.
     this.dataLen[id] = 0;
-    if (data === null) {
-      this.dataLen[id] = NULL_DATA;
-      this.dataOff[id] = 0;
-    } else if (data.length === 0) {
-      this.dataLen[id] = 0;
+    if (old > 0) this.#datas.free(this.dataOff[id], old);
+    if (len <= 0) {
+      this.dataLen[id] = len < 0 ? NULL_DATA : 0;
       this.dataOff[id] = 0;
     } else {
-      this.#maybeCompactData(data.length);
-      const off = this.#datas.alloc(data.length);
-      this.#datas.buf.set(data, off);
-      this.dataOff[id] = off;
-      this.dataLen[id] = data.length;
+      const at = this.#datas.alloc(len, id);
+      const buf = this.#datas.chunk(at);
+      const off = offsetIn(at);
+      if (len <= 64) { for (let k = 0; k < len; k++) buf[off + k] = b[s + k]; }
+      else buf.set(b.subarray(s, s + len), off);
+      this.dataOff[id] = at;
+      this.dataLen[id] = len;
     }
-  }
-
-  #maybeCompactData(incoming: number): void {
-    const a = this.#datas;
-    if (a.garbage < 1 << 20 || a.garbage * 2 < a.top) return;
-    if (a.top + incoming <= a.buf.length && a.garbage * 4 < a.buf.length) return;
-    const live = a.top - a.garbage;
-    const next = new Uint8Array(Math.max(INITIAL_ARENA_BYTES, Math.ceil((live + incoming) * 1.25)));
-    let top = 0;
-    for (let id = 0; id < this.top; id++) {
-      const len = this.dataLen[id];
-      if (this.nameLen[id] === FREE || len <= 0) continue;
-      const off = this.dataOff[id];
-      next.set(a.buf.subarray(off, off + len), top);
-      this.dataOff[id] = top;
-      top += len;
-    }
-    a.buf = next;
-    a.top = top;
-    a.garbage = 0;
-  }
-
-  #maybeCompactNames(): void {
-    const a = this.#names;
-    if (a.garbage < 1 << 20 || a.garbage * 2 < a.top) return;
-    const next = new Uint8Array(
-      Math.max(INITIAL_ARENA_BYTES, Math.ceil((a.top - a.garbage) * 1.25)),
-    );
-    let top = 0;
-    for (let id = 0; id < this.top; id++) {
-      const len = this.nameLen[id];
-      if (len <= 0) continue;
-      const off = this.nameOff[id];
-      next.set(a.buf.subarray(off, off + len), top);
-      this.nameOff[id] = top;
-      top += len;
-    }
-    a.buf = next;
-    a.top = top;
-    a.garbage = 0;
   }
 
   // ---- allocation ----------------------------------------------------------
@@ -501,9 +559,11 @@ export class NodeStore {
   #add(parent: number, b: Uint8Array, s: number, e: number): number {
     const id = this.#allocId();
     const len = e - s;
-    const off = this.#names.alloc(len);
-    this.#names.buf.set(b.subarray(s, e), off);
-    this.nameOff[id] = off;
+    const at = this.#names.alloc(len, id);
+    const names = this.#names.chunk(at);
+    const off = offsetIn(at);
+    for (let k = 0; k < len; k++) names[off + k] = b[s + k];
+    this.nameOff[id] = at;
     this.nameLen[id] = len;
     this.parent[id] = parent;
     this.firstChild[id] = NIL;
@@ -546,6 +606,14 @@ export class NodeStore {
     return this.#add(NIL, this.#scratch, 0, 0);
   }
 
+  /**
+   * Adds a child named by the UTF-8 bytes `b[s..e)` under `parent`; the
+   * caller checked it is absent and that the bytes are valid UTF-8.
+   */
+  addChildBytes(parent: number, b: Uint8Array, s: number, e: number): number {
+    return this.#add(parent, b, s, e);
+  }
+
   /** Adds a child named `name` under `parent`; the caller checked it is absent. */
   addChild(parent: number, name: string): number {
     const n = this.#encodePath(name);
@@ -571,15 +639,17 @@ export class NodeStore {
       this.numChildren[parent]--;
       this.#removeSlot(id);
     }
-    if (this.dataLen[id] > 0) this.#datas.garbage += this.dataLen[id];
-    this.#names.garbage += this.nameLen[id];
+    const dataLen = this.dataLen[id];
+    const nameLen = this.nameLen[id];
+    // Not live any more before the bytes are freed: freeing may compact their chunks.
     this.nameLen[id] = FREE;
     this.dataLen[id] = 0;
+    if (dataLen > 0) this.#datas.free(this.dataOff[id], dataLen);
+    this.#names.free(this.nameOff[id], nameLen);
     this.parent[id] = NIL;
     this.nextSibling[id] = this.#freeHead;
     this.#freeHead = id;
     this.count--;
-    this.#maybeCompactNames();
   }
 
   /** Drops every node. */
@@ -588,7 +658,7 @@ export class NodeStore {
     this.top = 0;
     this.#freeHead = NIL;
     this.#table.fill(NIL);
-    this.#names = new ByteArena(INITIAL_ARENA_BYTES);
-    this.#datas = new ByteArena(INITIAL_ARENA_BYTES);
+    this.#names = this.#nameArena();
+    this.#datas = this.#dataArena();
   }
 }

@@ -132,3 +132,39 @@ Deno.test("load: Apache 3.8's initial snapshot gives the digest of a fresh tree"
   );
   assert.deepEqual(t.getACL("/zookeeper/config"), fresh.getACL("/zookeeper/config"));
 });
+
+Deno.test("load: into a used tree, with non-ASCII names, out-of-order parents: same nodes and digest", () => {
+  const t = sample();
+  const z = 1000n;
+  for (const path of ["/s", "/s/ünï", "/s/ünï/日本", "/s/x"]) {
+    t.processTxn({ clientId: 1n, cxid: 0, zxid: z, time: 5n, type: OpCode.create }, {
+      path,
+      data: enc(path),
+      acl: OPEN,
+      ephemeral: false,
+      parentCVersion: -1,
+    });
+  }
+  // A tree whose ids were handed out differently (the bug this guards: a stale /zookeeper id).
+  const u = new DataTree({ extendedTypesEnabled: true });
+  u.processTxn({ clientId: 1n, cxid: 0, zxid: 1n, time: 5n, type: OpCode.create }, {
+    path: "/other",
+    data: null,
+    acl: OPEN,
+    ephemeral: false,
+    parentCVersion: -1,
+  });
+  const nodes = [...t.nodes()];
+  // Move "/a/d" after "/q": its parent is no longer on the chain of the last node's ancestors.
+  const i = nodes.findIndex((n) => n.path === "/a/d");
+  const moved = nodes.splice(i, 1)[0];
+  nodes.splice(nodes.findIndex((n) => n.path === "/q/x") + 1, 0, moved);
+  u.load(t.aclEntries(), nodes);
+  assert.equal(u.digest, t.digest);
+  assert.deepEqual(
+    [...u.nodes()].map((n) => n.path).sort(),
+    [...t.nodes()].map((n) => n.path).sort(),
+  );
+  assert.deepEqual(u.getData("/s/ünï/日本").data, enc("/s/ünï/日本"));
+  assert.throws(() => u.getData("/other"), /-101/);
+});

@@ -109,3 +109,72 @@ Deno.test("NodeStore: name and data arenas compact and keep every live name and 
     assert.deepEqual(s.data(id), new Uint8Array(300).fill((round % 500) & 0xff));
   });
 });
+
+Deno.test("NodeStore: setData churn, big values and removals keep every byte; memory stays bounded", () => {
+  const r = rng(7);
+  const s = new NodeStore();
+  const root = s.addRoot();
+  const ids: number[] = [];
+  const model = new Map<number, Uint8Array | null>();
+  const value = (len: number, tag: number) => {
+    const v = new Uint8Array(len);
+    for (let i = 0; i < len; i++) v[i] = (tag + i * 7) & 0xff;
+    return v;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const id = s.addChild(root, `n${i}`);
+    ids.push(id);
+    model.set(id, null);
+    s.setData(id, null);
+  }
+  for (let step = 0; step < 60_000; step++) {
+    const x = r();
+    const id = ids[Math.floor(r() * ids.length)];
+    if (x < 0.001) {
+      // Big values get a chunk of their own (see _arena.ts).
+      const v = value(200_000 + Math.floor(r() * 300_000), step);
+      s.setData(id, v);
+      model.set(id, v);
+    } else if (x < 0.02) {
+      s.setData(id, x < 0.01 ? null : new Uint8Array(0));
+      model.set(id, x < 0.01 ? null : new Uint8Array(0));
+    } else if (x < 0.03) {
+      // Remove and re-add: the id is reused, its old bytes are garbage.
+      s.remove(id);
+      const again = s.addChild(root, `r${step}`);
+      ids[ids.indexOf(id)] = again;
+      model.delete(id);
+      const v = value(1 + Math.floor(r() * 500), step);
+      s.setData(again, v);
+      model.set(again, v);
+    } else {
+      const v = value(1 + Math.floor(r() * 1000), step);
+      s.setData(id, v);
+      model.set(id, v);
+    }
+  }
+  let live = 0;
+  for (const [id, v] of model) {
+    assert.deepEqual(s.data(id), v, `data of ${id}`);
+    live += v?.length ?? 0;
+  }
+  // Garbage is compacted a chunk at a time: what is held stays within a small multiple of what lives.
+  assert.ok(s.bytesAllocated < live * 2 + (16 << 20), `${s.bytesAllocated} bytes for ${live} live`);
+});
+
+Deno.test("NodeStore: a snapshot copy keeps the bytes of its moment while the store churns", () => {
+  const s = new NodeStore();
+  const root = s.addRoot();
+  const ids = Array.from({ length: 3000 }, (_, i) => s.addChild(root, `n${i}`));
+  for (const id of ids) s.setData(id, new Uint8Array(400).fill(id & 0xff));
+  const copy = s.snapshotCopy();
+  // Rewrite everything twice (old chunks become garbage and are compacted), remove half.
+  for (let round = 1; round <= 2; round++) {
+    for (const id of ids) s.setData(id, new Uint8Array(400).fill((id + round) & 0xff));
+  }
+  for (const id of ids.slice(0, 1500)) s.remove(id);
+  for (const id of ids) {
+    assert.deepEqual(copy.dataView(id), new Uint8Array(400).fill(id & 0xff));
+    assert.equal(copy.name(id), `n${ids.indexOf(id)}`);
+  }
+});

@@ -35,12 +35,19 @@ import type {
   MultiTxn,
   SetACLTxn,
   SetDataTxn,
-  SnapshotNode,
+  SnapshotNodeView,
   Stat,
   StatPersisted,
   TxnHeader,
 } from "@zkts/jute";
-import { decode, txnRecord } from "@zkts/jute";
+import {
+  decode,
+  decodeJuteString,
+  encode,
+  scanSnapshotNodes,
+  SnapshotNode,
+  txnRecord,
+} from "@zkts/jute";
 
 /** EphemeralType.CONTAINER_EPHEMERAL_OWNER (Long.MIN_VALUE). */
 export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
@@ -219,6 +226,10 @@ const SPECIAL = new Set(["/", PROC_ZOOKEEPER, QUOTA_ZOOKEEPER, CONFIG_NODE]);
 export class DataTree<W = unknown> {
   #s = new NodeStore();
   #root: number;
+  /** The memory of the last snapshot view, reused by the next (see snapshotView). */
+  #spare: NodeStore | undefined;
+  /** Whether the last view is still being walked. */
+  #spareBusy = false;
   /** The /zookeeper node: nodes below it are left out of the digest. */
   #proc: number;
   #chain: number[] = [];
@@ -1290,9 +1301,12 @@ export class DataTree<W = unknown> {
 
   /**
    * A consistent point-in-time view for a snapshot: the store is copied now
-   * (a memcpy, tens of milliseconds for a million znodes), so the nodes can
-   * be streamed and written in slices while the tree keeps changing. The
-   * view holds the zxid, the ACL table and the digest of that moment.
+   * (a memcpy, about 10 ms for a million znodes once the memory of an
+   * earlier view can be reused), so the nodes can be streamed and written in
+   * slices while the tree keeps changing. The view holds the zxid, the ACL
+   * table and the digest of that moment. Its `nodes()` may be walked once;
+   * when that walk ends, the next view reuses the copy's memory (so a server
+   * keeps about 100 bytes a znode for it between snapshots).
    *
    * @example
    * ```ts
@@ -1314,13 +1328,32 @@ export class DataTree<W = unknown> {
     digest: bigint;
     nodes(): Generator<SnapshotNode>;
   } {
-    const store = this.#s.clone();
+    // The copy reuses the last view's memory once that view was walked.
+    const store = this.#s.snapshotCopy(this.#spareBusy ? undefined : this.#spare);
+    const mine = !this.#spareBusy;
+    if (mine) {
+      this.#spare = store;
+      this.#spareBusy = true;
+    }
     const root = this.#root;
+    let walked = false;
+    const release = () => {
+      walked = true;
+      store.releaseArenas();
+      if (mine && this.#spare === store) this.#spareBusy = false;
+    };
     return {
       zxid: this.lastProcessedZxid,
       acls: this.aclEntries(),
       digest: this.digest,
-      nodes: () => streamNodes(store, root),
+      nodes: function* () {
+        assert(!walked, "a snapshot view is walked once");
+        try {
+          yield* streamNodes(store, root);
+        } finally {
+          release();
+        }
+      },
     };
   }
 
@@ -1328,13 +1361,99 @@ export class DataTree<W = unknown> {
    * Replaces the tree with a snapshot's content (DataTree.deserialize): the ACL
    * table, then nodes in the streamed order (each parent before its
    * children; the root's path is ""). Ephemerals, containers, TTL nodes,
-   * quotas and the digest are rebuilt; unused ACLs are purged.
+   * quotas and the digest are rebuilt; unused ACLs are purged. For a big
+   * snapshot, {@linkcode DataTree.beginLoad} takes the nodes straight from
+   * the file's bytes instead.
    *
    * @throws {Error} when a node's parent is missing ("Invalid Datatree").
    */
   load(acls: Iterable<ACLCacheEntry>, nodes: Iterable<SnapshotNode>): void {
+    const loader = this.beginLoad(acls);
+    const end = new Uint8Array([0, 0, 0, 1, 0x2f]); // the section's end: the path "/"
+    for (const n of nodes) {
+      const one = encode(SnapshotNode, n);
+      const bytes = new Uint8Array(one.length + end.length);
+      bytes.set(one);
+      bytes.set(end, one.length);
+      scanSnapshotNodes(bytes, 0, bytes.length, (v) => loader.add(v));
+    }
+    loader.finish();
+  }
+
+  /**
+   * A node sink for the snapshot readers of @zkts/persistence (`nodeSink`):
+   * each snapshot read starts a {@linkcode DataTree.beginLoad}; call
+   * `finish()` once a snapshot was read whole (a no-op when none was).
+   *
+   * @example
+   * ```ts
+   * import { DataTree } from "@zkts/datatree";
+   * import { encode, scanSnapshotNodes, SnapshotNode } from "@zkts/jute";
+   * import assert from "node:assert/strict";
+   * const stat = { czxid: 1n, mzxid: 1n, ctime: 5n, mtime: 5n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 1n };
+   * const bytes = new Uint8Array([
+   *   ...encode(SnapshotNode, { path: "", node: { data: null, acl: -1n, stat } }),
+   *   0, 0, 0, 1, 0x2f,
+   * ]);
+   * const tree = new DataTree();
+   * const sink = tree.snapshotSink();
+   * const add = sink.begin([], scanSnapshotNodes(bytes, 0, bytes.length));
+   * scanSnapshotNodes(bytes, 0, bytes.length, add);
+   * sink.finish();
+   * assert.equal(tree.nodeCount, 1);
+   * ```
+   */
+  snapshotSink(): {
+    begin(
+      acls: Iterable<ACLCacheEntry>,
+      totals: { count: number; nameBytes: number; dataBytes: number },
+    ): (node: SnapshotNodeView) => void;
+    finish(): void;
+  } {
+    let loader: SnapshotLoader | undefined;
+    return {
+      begin: (acls, totals) => {
+        const l = loader = this.beginLoad(acls, totals);
+        return (node) => l.add(node);
+      },
+      finish: () => loader?.finish(),
+    };
+  }
+
+  /**
+   * Starts replacing the tree with a snapshot's content, node by node, from
+   * {@linkcode SnapshotNodeView}s (positions in the snapshot's bytes, as
+   * `scanSnapshotNodes` of @zkts/jute hands them out): names, data and stats
+   * are copied straight from the bytes. Call `finish()` after the last node.
+   *
+   * @param acls the snapshot's ACL cache
+   * @param expect the section's totals (`scanSnapshotNodes` without a visitor), to size the storage once
+   *
+   * @example
+   * ```ts
+   * import { DataTree } from "@zkts/datatree";
+   * import { encode, scanSnapshotNodes, SnapshotNode } from "@zkts/jute";
+   * import assert from "node:assert/strict";
+   * const stat = { czxid: 1n, mzxid: 1n, ctime: 5n, mtime: 5n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 1n };
+   * const bytes = new Uint8Array([
+   *   ...encode(SnapshotNode, { path: "", node: { data: null, acl: -1n, stat } }),
+   *   ...encode(SnapshotNode, { path: "/a", node: { data: new Uint8Array([7]), acl: -1n, stat } }),
+   *   0, 0, 0, 1, 0x2f,
+   * ]);
+   * const tree = new DataTree();
+   * const loader = tree.beginLoad([], scanSnapshotNodes(bytes, 0, bytes.length));
+   * scanSnapshotNodes(bytes, 0, bytes.length, (v) => loader.add(v));
+   * loader.finish();
+   * assert.deepEqual(tree.getData("/a").data, new Uint8Array([7]));
+   * ```
+   */
+  beginLoad(
+    acls: Iterable<ACLCacheEntry>,
+    expect?: { count: number; nameBytes: number; dataBytes: number },
+  ): SnapshotLoader {
     const s = this.#s;
     s.clear();
+    if (expect) s.reserve(expect.count, expect.nameBytes, expect.dataBytes);
     this.#acls.load([...acls].map((e) => [e.id, e.acls] as [bigint, ACL[]]));
     this.#ephemerals.clear();
     this.#containers.clear();
@@ -1342,62 +1461,129 @@ export class DataTree<W = unknown> {
     this.#quotas.clear();
     this.#hash.clear();
     this.#root = NIL;
-    const chainPaths: string[] = [];
+    this.#proc = NIL;
+    // The ancestors of the last node: their ids and where their paths are.
+    // (Arrays indexed by `depth`: cutting an array's length is slow in V8.)
     const chainIds: number[] = [];
+    const chainBytes: Uint8Array[] = [];
+    const chainStarts: number[] = [];
+    const chainEnds: number[] = [];
+    let depth = 0;
     let dataSize = 1; // the "/" alias of the root
-    for (const { path, node: n } of nodes) {
-      let id: number;
-      const slash = path.lastIndexOf("/");
-      if (slash === -1) {
-        assert(this.#root === NIL, "one root in a snapshot");
-        id = this.#root = s.addRoot();
-      } else {
-        // Pre-order: the parent is on the chain of the last node's ancestors.
-        const parentPath = path.substring(0, slash);
-        while (chainPaths.length > 0 && chainPaths[chainPaths.length - 1] !== parentPath) {
-          chainPaths.pop();
-          chainIds.pop();
+    let finished = false;
+    const parentOf = (b: Uint8Array, start: number, slash: number, end: number): number => {
+      // Pre-order: the parent is on the chain of the last node's ancestors.
+      const len = slash - start;
+      for (let top = depth - 1; top >= 0; top--) {
+        const cb = chainBytes[top];
+        const cs = chainStarts[top];
+        if (chainEnds[top] - cs === len) {
+          let k = len - 1;
+          while (k >= 0 && cb[cs + k] === b[start + k]) k--;
+          if (k < 0) {
+            depth = top + 1;
+            return chainIds[top];
+          }
         }
-        const parent = chainIds.length > 0 ? chainIds[chainIds.length - 1] : this.#id(parentPath);
-        if (parent === NIL) {
-          throw new Error(
-            `Invalid Datatree, unable to find parent ${path.substring(0, slash)} of path ${path}`,
-          );
-        }
-        id = s.addChild(parent, path.substring(slash + 1));
       }
-      chainPaths.push(path);
-      chainIds.push(id);
-      dataSize += path.length + (n.data === null ? 0 : n.data.length);
-      s.setData(id, n.data);
-      s.acl[id] = Number(n.acl);
-      this.#acls.addUsage(Number(n.acl));
-      const st = n.stat;
-      s.czxid[id] = st.czxid;
-      s.mzxid[id] = st.mzxid;
-      s.pzxid[id] = st.pzxid;
-      s.ctime[id] = st.ctime;
-      s.mtime[id] = st.mtime;
-      s.version[id] = st.version;
-      s.cversion[id] = st.cversion;
-      s.aversion[id] = st.aversion;
-      s.ephemeralOwner[id] = st.ephemeralOwner;
-      const owner = st.ephemeralOwner;
-      const type = ephemeralType(owner, this.#extended);
-      if (type === EphemeralType.Container) this.#containers.add(id);
-      else if (type === EphemeralType.Ttl) this.#ttls.add(id);
-      else if (owner !== 0n) this.#addEphemeral(owner, id);
-    }
-    assert(this.#root !== NIL, "a snapshot has a root");
-    this.#proc = s.child(this.#root, "zookeeper");
-    // Digest after the load: a parent's digest depends on nothing of its children.
-    if (this.#digestEnabled) {
-      for (let id = 0; id < s.top; id++) if (s.isLive(id)) this.#hash.add(this.#nodeDigest(id));
-    }
-    this.#setupQuota();
-    this.#acls.purgeUnused();
-    this.#dataSize = dataSize;
+      depth = 0;
+      const parentPath = decodeJuteString(b, start, slash);
+      const parent = parentPath === "" ? this.#root : this.#id(parentPath);
+      if (parent === NIL) {
+        throw new Error(
+          `Invalid Datatree, unable to find parent ${parentPath} of path ${
+            decodeJuteString(b, start, end)
+          }`,
+        );
+      }
+      return parent;
+    };
+    return {
+      add: (v: SnapshotNodeView): void => {
+        assert(!finished, "a finished load takes no more nodes");
+        const b = v.bytes;
+        const start = v.pathStart;
+        const end = v.pathEnd;
+        let id: number;
+        let slash = end - 1;
+        let ascii = 0;
+        while (slash >= start && b[slash] !== 0x2f) ascii |= b[slash--];
+        if (slash < start) {
+          assert(this.#root === NIL, "one root in a snapshot");
+          id = this.#root = s.addRoot();
+        } else {
+          const parent = parentOf(b, start, slash, end);
+          if (ascii < 0x80) id = s.addChildBytes(parent, b, slash + 1, end);
+          // Not ASCII: decoded as Apache's readString does (bad sequences become U+FFFD).
+          else id = s.addChild(parent, decodeJuteString(b, slash + 1, end));
+        }
+        chainIds[depth] = id;
+        chainBytes[depth] = b;
+        chainStarts[depth] = start;
+        chainEnds[depth++] = end;
+        const dataLen = v.dataLength;
+        dataSize += end - start + (dataLen > 0 ? dataLen : 0);
+        s.setDataBytes(id, b, v.dataStart, dataLen);
+        s.acl[id] = v.acl;
+        this.#acls.addUsage(v.acl);
+        const o = v.statStart;
+        s.setStatBytes(id, b, o);
+        if (
+          (b[o + 44] | b[o + 45] | b[o + 46] | b[o + 47] | b[o + 48] | b[o + 49] | b[o + 50] |
+            b[o + 51]) !== 0
+        ) {
+          const owner = s.ephemeralOwner[id];
+          const type = ephemeralType(owner, this.#extended);
+          if (type === EphemeralType.Container) this.#containers.add(id);
+          else if (type === EphemeralType.Ttl) this.#ttls.add(id);
+          else this.#addEphemeral(owner, id);
+        }
+        if (!this.#digestEnabled || isUnderProc(b, start, end)) return;
+        if (ascii >= 0x80) {
+          // From the name as stored; #proc is unset until finish (the prefix test stands in).
+          this.#hash.add(this.#nodeDigest(id));
+        } else {
+          // The node digest (see #nodeDigest) straight from the snapshot's bytes:
+          // path, data, then the stat in the digest's field order.
+          let c = crc32Update(-1, b, start, end);
+          if (dataLen > 0) c = crc32Update(c, b, v.dataStart, v.dataStart + dataLen);
+          c = crc32Update(c, b, o, o + 16); // czxid, mzxid
+          c = crc32Update(c, b, o + 52, o + 60); // pzxid
+          c = crc32Update(c, b, o + 16, o + 52); // ctime, mtime, version, cversion, aversion, ephemeralOwner
+          this.#hash.add((c ^ -1) >>> 0);
+        }
+      },
+      finish: (): void => {
+        assert(!finished, "a load finishes once");
+        finished = true;
+        assert(this.#root !== NIL, "a snapshot has a root");
+        this.#proc = s.child(this.#root, "zookeeper");
+        this.#setupQuota();
+        this.#acls.purgeUnused();
+        this.#dataSize = dataSize;
+      },
+    };
   }
+}
+
+/** Whether the UTF-8 path `b[start, end)` is below "/zookeeper/" (no digest there). */
+function isUnderProc(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start <= PROC_PREFIX.length || b[start + 1] !== 0x7a) return false;
+  for (let k = 0; k < PROC_PREFIX.length; k++) if (b[start + k] !== PROC_PREFIX[k]) return false;
+  return true;
+}
+const PROC_PREFIX = new TextEncoder().encode("/zookeeper/");
+
+/** Takes a snapshot's nodes into a {@linkcode DataTree}: see {@linkcode DataTree.beginLoad}. */
+export interface SnapshotLoader {
+  /**
+   * Adds one node (parents before children).
+   *
+   * @throws {Error} when the node's parent is missing ("Invalid Datatree").
+   */
+  add(node: SnapshotNodeView): void;
+  /** Rebuilds the digest, quotas and ACL counts after the last node. */
+  finish(): void;
 }
 
 /** Decodes a multi's sub-txn as DataTree.processTxn does. */

@@ -189,3 +189,19 @@ export class JuteReader {
     }
   }
 }
+
+/**
+ * Decodes `bytes[start, end)` as Apache's `BinaryInputArchive.readString`
+ * does (the JDK's `new String(bytes, UTF_8)`: each malformed sequence becomes
+ * U+FFFD by the JDK's rules), for code that walks Jute bytes itself.
+ *
+ * @example
+ * ```ts
+ * import { decodeJuteString } from "@zkts/jute";
+ * import assert from "node:assert/strict";
+ * assert.equal(decodeJuteString(new Uint8Array([0x2f, 0x61, 0xed, 0xa0, 0x80]), 0, 5), "/a\ufffd");
+ * ```
+ */
+export function decodeJuteString(bytes: Uint8Array, start: number, end: number): string {
+  return decodeJavaUtf8(bytes, start, end);
+}

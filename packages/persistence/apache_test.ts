@@ -80,18 +80,17 @@ Deno.test({
           await Deno.copyFile(`${FIXTURES}/${e.name}`, `${dir}/${e.name}`);
         }
       }
-      const nodes: import("@zkts/jute").SnapshotNode[] = [];
+      const tree = new DataTree({ extendedTypesEnabled: true });
+      const sink = tree.snapshotSink();
       const r = await restore({
         storage: new DenoStorage(),
         dir,
         snapDir: dir,
-        onRawNode: (n) => void nodes.push(n),
-        onReset: () => void (nodes.length = 0),
+        nodeSink: sink,
         logger: quietLogger(),
       });
       assert.ok(r.snapshot, "a snapshot was loaded");
-      const tree = new DataTree({ extendedTypesEnabled: true });
-      tree.load([...r.snapshot.acls].map(([id, acls]) => ({ id, acls })), nodes);
+      sink.finish();
       tree.lastProcessedZxid = r.snapshotZxid;
       let replayed = 0;
       let checked = 0;
@@ -113,7 +112,7 @@ Deno.test({
       assert.equal(last, r.log.lastZxid, "replayed to the end of the log");
       assert.equal(tree.lastProcessedZxid, last);
       console.log(
-        `  ${r.snapshot.name}: ${nodes.length} znodes, then ${replayed} txns replayed, ${checked} digests equal`,
+        `  ${r.snapshot.name}: ${tree.nodeCount} znodes after replay, then ${replayed} txns replayed, ${checked} digests equal`,
       );
       await r.log.close();
     } finally {

@@ -2,7 +2,7 @@
 // zkts restores it and must see the same tree; zkts then writes more (log and
 // snapshot) and Apache ZooKeeper, started on that dataDir, must serve zkts's tree.
 import assert from "node:assert/strict";
-import { decode, encode, OpCode, type SnapshotNode, TxnEntry, type TxnHeader } from "@zkts/jute";
+import { decode, encode, OpCode, TxnEntry, type TxnHeader } from "@zkts/jute";
 import { DataTree } from "@zkts/datatree";
 import { startApache } from "../../tests/support/apache.ts";
 import { interopTest, ORACLE_PATHS } from "../../tests/support/oracle.ts";
@@ -86,17 +86,16 @@ interopTest(
 
       // 2. zkts restores: the newest snapshot, then the log after it.
       const storage = new DenoStorage();
-      const nodes: SnapshotNode[] = [];
+      const tree = new DataTree();
+      const sink = tree.snapshotSink();
       const r = await restore({
         storage,
         dir,
         snapDir: dir,
-        onRawNode: (n) => void nodes.push(n),
-        onReset: () => void (nodes.length = 0),
+        nodeSink: sink,
         logger: quietLogger(),
       });
-      const tree = new DataTree();
-      tree.load([...r.snapshot!.acls].map(([id, acls]) => ({ id, acls })), nodes);
+      sink.finish();
       tree.lastProcessedZxid = r.snapshotZxid;
       const sessions = new Map(r.snapshot!.sessions);
       for await (const rec of r.replay()) {

@@ -6,8 +6,12 @@
  *
  * @module
  */
-import type { SnapshotNode } from "@zkts/jute";
-import { loadNewestSnapshot, type SnapshotData, type SnapshotNodeEntry } from "./snapshot.ts";
+import {
+  loadNewestSnapshot,
+  type SnapshotData,
+  type SnapshotNodeEntry,
+  type SnapshotNodeSink,
+} from "./snapshot.ts";
 import { TxnLog, type TxnLogOptions } from "./txn_log.ts";
 import type { LogRecord } from "./txn_log_format.ts";
 
@@ -23,8 +27,8 @@ export interface RestoreOptions extends TxnLogOptions {
   trustEmptySnapshot?: boolean;
   /** Receives the snapshot's nodes (root "/"). */
   onNode?: (node: SnapshotNodeEntry) => void;
-  /** Receives the snapshot's nodes as Jute SnapshotNodes (root ""), for `DataTree.load`. */
-  onRawNode?: (node: SnapshotNode) => void;
+  /** Takes the snapshot's nodes straight from its bytes, for `DataTree.beginLoad`. */
+  nodeSink?: SnapshotNodeSink;
   /** A damaged snapshot was skipped after delivering nodes: drop them. */
   onReset?: () => void;
 }
@@ -75,7 +79,7 @@ export async function restore(options: RestoreOptions): Promise<Restored> {
       dir: options.snapDir,
       logger: options.logger,
       onNode: options.onNode,
-      onRawNode: options.onRawNode,
+      nodeSink: options.nodeSink,
       onReset: options.onReset,
     });
     if (!snapshot && log.lastZxid !== -1n && !options.trustEmptySnapshot) {

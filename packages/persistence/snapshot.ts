@@ -27,7 +27,10 @@ import {
   DataNode,
   JuteReader,
   JuteWriter,
+  scanSnapshotNodes,
   type SnapshotNode,
+  type SnapshotNodesScan,
+  type SnapshotNodeView,
   SnapshotSessions,
   type StatPersisted,
   ZxidDigest,
@@ -352,14 +355,53 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 /**
+ * Takes a snapshot's tree section straight from the file's bytes: a bulk
+ * load that makes no object per node (`DataTree.beginLoad` of
+ * @zkts/datatree takes it). Views point into the snapshot's bytes and are
+ * reused: copy what you keep.
+ *
+ * @example Load a snapshot into a DataTree
+ * ```ts
+ * import { readSnapshot, SimStorage, writeSnapshot } from "@zkts/persistence";
+ * import { DataTree, type SnapshotLoader } from "@zkts/datatree";
+ * import assert from "node:assert/strict";
+ * const storage = new SimStorage({ seed: 1 });
+ * const stat = { czxid: 0n, mzxid: 0n, ctime: 0n, mtime: 0n, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, pzxid: 0n };
+ * await writeSnapshot({ storage, dir: "/s", zxid: 1n }, { sessions: [], acls: [], nodes: [
+ *   { path: "/", data: null, aclRef: -1n, stat },
+ *   { path: "/a", data: new Uint8Array([1]), aclRef: -1n, stat },
+ * ] });
+ * const tree = new DataTree();
+ * let loader: SnapshotLoader | undefined;
+ * await readSnapshot({ storage, path: "/s/snapshot.1", nodeSink: {
+ *   begin(acls, totals) {
+ *     const l = loader = tree.beginLoad(acls, totals);
+ *     return (node) => l.add(node);
+ *   },
+ * } });
+ * loader!.finish();
+ * assert.deepEqual(tree.getData("/a").data, new Uint8Array([1]));
+ * ```
+ */
+export interface SnapshotNodeSink {
+  /**
+   * Called before the first node, once the ACL cache and the section's
+   * totals are known (called again for each snapshot tried after a damaged one).
+   *
+   * @returns what takes each node
+   */
+  begin(acls: ACLCacheEntry[], totals: SnapshotNodesScan): (node: SnapshotNodeView) => void;
+}
+
+/**
  * Parses the uncompressed bytes of a snapshot, checking the magic number
  * and every seal (FileSnap.deserialize + SnapStream.checkSealIntegrity).
  *
  * @param bytes the uncompressed snapshot
  * @param file the name used in errors (and for the zxid)
  * @param onNode when given, nodes go to it instead of into `nodes` (for big trees)
- * @param onRawNode when given, nodes go to it as Jute `SnapshotNode`s (root ""), as
- *   `DataTree.load` of @zkts/datatree takes them, instead of into `nodes`
+ * @param nodeSink when given, the tree section goes to it straight from the
+ *   bytes (a bulk load) instead of into `nodes`
  * @throws {SnapshotError} a bad magic, a truncated section or a checksum mismatch
  *
  * @example
@@ -377,7 +419,7 @@ export function parseSnapshot(
   bytes: Uint8Array,
   file: string,
   onNode?: (node: SnapshotNodeEntry) => void,
-  onRawNode?: (node: SnapshotNode) => void,
+  nodeSink?: SnapshotNodeSink,
 ): SnapshotData {
   const base = file.slice(file.lastIndexOf("/") + 1);
   const zxid = zxidFromFileName(base, "snapshot") ?? -1n;
@@ -415,21 +457,26 @@ export function parseSnapshot(
   };
   try {
     for (const s of SnapshotSessions.read(r)) out.sessions.set(s.id, s.timeout);
-    for (const e of ACLCache.read(r)) out.acls.set(e.id, e.acls);
-    const sink = onNode ?? ((n: SnapshotNodeEntry) => void out.nodes.push(n));
-    let path = r.readString();
-    while (path !== END_PATH) {
-      const node = DataNode.read(r);
-      if (onRawNode) onRawNode({ path, node });
-      else {
+    const acls = ACLCache.read(r);
+    for (const e of acls) out.acls.set(e.id, e.acls);
+    if (nodeSink) {
+      const totals = scanSnapshotNodes(bytes, r.offset, r.end);
+      const add = nodeSink.begin(acls, totals);
+      scanSnapshotNodes(bytes, r.offset, r.end, add);
+      r.offset = totals.end;
+    } else {
+      const sink = onNode ?? ((n: SnapshotNodeEntry) => void out.nodes.push(n));
+      let path = r.readString();
+      while (path !== END_PATH) {
+        const node = DataNode.read(r);
         sink({
           path: path === ROOT_ON_DISK ? "/" : path,
           data: node.data,
           aclRef: node.acl,
           stat: node.stat,
         });
+        path = r.readString();
       }
-      path = r.readString();
     }
     checkSeal("the tree");
     if (r.remaining > 0) {
@@ -468,7 +515,7 @@ export async function readSnapshot(
     storage: Storage;
     path: string;
     onNode?: (node: SnapshotNodeEntry) => void;
-    onRawNode?: (node: SnapshotNode) => void;
+    nodeSink?: SnapshotNodeSink;
   },
 ): Promise<SnapshotData> {
   const { storage, path } = options;
@@ -488,7 +535,7 @@ export async function readSnapshot(
       throw new SnapshotError(path, `gzip: ${e instanceof Error ? e.message : e}`);
     }
   }
-  return parseSnapshot(bytes, path, options.onNode, options.onRawNode);
+  return parseSnapshot(bytes, path, options.onNode, options.nodeSink);
 }
 
 /**
@@ -542,8 +589,8 @@ export async function loadNewestSnapshot(options: {
   dir: string;
   logger?: Pick<Console, "warn">;
   onNode?: (node: SnapshotNodeEntry) => void;
-  /** Nodes as Jute `SnapshotNode`s (root ""), as `DataTree.load` of @zkts/datatree takes them. */
-  onRawNode?: (node: SnapshotNode) => void;
+  /** Takes the tree section straight from the bytes (see {@linkcode SnapshotNodeSink}). */
+  nodeSink?: SnapshotNodeSink;
   /**
    * Called before each snapshot tried after the first: a damaged snapshot may
    * have delivered nodes before its checksum failed; drop them.
@@ -559,7 +606,7 @@ export async function loadNewestSnapshot(options: {
         storage: options.storage,
         path: joinPath(options.dir, name),
         onNode: options.onNode,
-        onRawNode: options.onRawNode,
+        nodeSink: options.nodeSink,
       });
       return { ...snap, name };
     } catch (e) {

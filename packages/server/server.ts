@@ -7,7 +7,7 @@
  * @module
  */
 import { DataTree } from "@zkts/datatree";
-import { decode, encode, FrameSplitter, OpCode, type SnapshotNode, TxnEntry } from "@zkts/jute";
+import { decode, encode, FrameSplitter, OpCode, TxnEntry } from "@zkts/jute";
 import {
   DenoStorage,
   joinPath,
@@ -157,7 +157,13 @@ export class ZkServer {
     // Recovery (FileTxnSnapLog.restore): the newest valid snapshot, then the
     // txns after it. An Apache ZooKeeper dataDir is read as it is.
     const ref: { server?: ZkServer } = {};
-    const rawNodes: SnapshotNode[] = [];
+    // Apache 3.8's rules (watch modes, exists without an ACL check): the oracle is 3.8.
+    const tree = new DataTree<Conn>({
+      extendedTypesEnabled: config.extendedTypesEnabled,
+      apacheVersion: "3.8",
+    });
+    // The snapshot's nodes go straight from the file's bytes into the tree.
+    const sink = tree.snapshotSink();
     const t0 = performance.now();
     const restored = await restore({
       storage,
@@ -166,8 +172,7 @@ export class ZkServer {
       forceSync: config.forceSync,
       preAllocSize: config.preAllocSizeBytes,
       logger,
-      onRawNode: (n) => rawNodes.push(n),
-      onReset: () => rawNodes.length = 0,
+      nodeSink: sink,
       onPersisted: (upTo) => {
         const server = ref.server;
         if (server) server.#onPersisted(upTo);
@@ -177,20 +182,14 @@ export class ZkServer {
       },
     });
     const log = restored.log;
-    // Apache 3.8's rules (watch modes, exists without an ACL check): the oracle is 3.8.
-    const tree = new DataTree<Conn>({
-      extendedTypesEnabled: config.extendedTypesEnabled,
-      apacheVersion: "3.8",
-    });
     const sessions = new Map<bigint, number>();
     let lastZxid = 0n;
     if (restored.snapshot) {
       const snap = restored.snapshot;
-      tree.load([...snap.acls].map(([id, acls]) => ({ id, acls })), rawNodes);
+      sink.finish();
       for (const [id, timeout] of snap.sessions) sessions.set(id, timeout);
       lastZxid = snap.zxid;
     }
-    rawNodes.length = 0;
     let replayed = 0;
     for await (const rec of restored.replay()) {
       const entry = decodeEntry(rec.bytes);
