@@ -5,6 +5,7 @@
  * sessions; throughput and p50/p99 latency, and the ratios zkts/Apache.
  *
  *   deno run -A bench/load.ts [--seconds 5] [--sessions 8] [--depth 32] [--bytes 100]
+ *     [--only Apache|zkts] [--snapCount N (both servers; default Apache's 100000)]
  *
  * @module
  */
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     depth: { type: "string", default: "32" },
     bytes: { type: "string", default: "100" },
     only: { type: "string" },
+    snapCount: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -97,7 +99,11 @@ async function run(name: string, server: ApacheServer): Promise<Record<string, R
 const results: Record<string, Record<string, Result>> = {};
 for (const [name, start] of [["Apache", startApache], ["zkts", startZkts]] as const) {
   if (values.only && values.only !== name) continue;
-  const server = await start({ forceSync: true, maxSessionTimeout: 60000 });
+  const server = await start({
+    forceSync: true,
+    maxSessionTimeout: 60000,
+    extra: values.snapCount ? { snapCount: Number(values.snapCount) } : {},
+  });
   try {
     // Warm up (JIT) before measuring.
     const warm = await ZooKeeper.connect(server.connectString);

@@ -534,3 +534,67 @@ Deno.test("submit() reports durability through onPersisted only, in zxid order",
   assert.equal(log.persistedZxid, 6n);
   await log.close();
 });
+
+Deno.test("pipeline: the next batch is written during an fsync, and its fsync starts before the last batch is acknowledged", async () => {
+  const sim = new SimStorage({ seed: 21 });
+  const events: string[] = [];
+  const gates: (() => void)[] = [];
+  // A storage whose fsyncs wait until the test opens their gate.
+  const storage = new Proxy(sim, {
+    get(target, key) {
+      if (key !== "open") {
+        const v = Reflect.get(target, key);
+        return typeof v === "function" ? v.bind(target) : v;
+      }
+      return async (...args: Parameters<SimStorage["open"]>) => {
+        const file = await target.open(...args);
+        return new Proxy(file, {
+          get(f, k) {
+            const v = Reflect.get(f, k);
+            if (k === "write") {
+              return async (data: Uint8Array, offset: number) => {
+                events.push("write");
+                await v.call(f, data, offset);
+              };
+            }
+            if (k === "syncData") {
+              return async () => {
+                events.push("fsync");
+                await new Promise<void>((open) => gates.push(open));
+                await v.call(f);
+              };
+            }
+            return typeof v === "function" ? v.bind(f) : v;
+          },
+        });
+      };
+    },
+  });
+  const log = await TxnLog.open({
+    storage,
+    dir: DIR,
+    preAllocSize: 65536,
+    onPersisted: (z) => events.push(`ack ${z}`),
+  });
+  const first = log.append(1n, fakeTxn(1n));
+  const waitFor = async (what: string) => {
+    for (let i = 0; i < 1000 && !events.includes(what); i++) await microtasks(1);
+    assert.ok(events.includes(what), `${what} in ${events}`);
+  };
+  await waitFor("fsync");
+  // Appended while the first fsync is under way: written at once, not fsynced yet.
+  const second = log.append(2n, fakeTxn(2n));
+  await microtasks(20);
+  assert.equal(events.filter((e) => e === "write").length, 3, events.join()); // pad, batch 1, batch 2
+  gates.shift()!();
+  await first;
+  // The second batch's fsync was asked for before the first batch was acknowledged.
+  assert.ok(events.indexOf("ack 1") > events.lastIndexOf("fsync"), events.join());
+  await waitFor("fsync");
+  while (gates.length > 0) gates.shift()!();
+  await second;
+  assert.equal(log.persistedZxid, 2n);
+  const done = log.close();
+  while (gates.length > 0) gates.shift()!();
+  await done;
+});
