@@ -20,6 +20,7 @@ import {
   DEFAULT_CONFIG_TEXT,
   isStandalone,
   parseConfig,
+  QuorumPeer,
   ZK_VERSION,
   type ZkConfig,
   ZkServer,
@@ -49,7 +50,7 @@ async function loadConfig(path: string | undefined): Promise<{ config: ZkConfig;
   }
   const pre = parseConfigQuietly(text);
   let myid: string | undefined;
-  if (pre?.servers.size) {
+  if (pre && /^\s*server\.\d+\s*=/m.test(text)) {
     try {
       myid = await Deno.readTextFile(`${pre.dataDir}/myid`);
     } catch { /* parseConfig says it is missing */ }
@@ -118,10 +119,22 @@ async function run(path: string | undefined): Promise<void> {
   const { config, source } = await loadConfig(path);
   for (const [k, v] of config.unknown) console.warn(`WARN unknown config key ${k}=${v} (ignored)`);
   if (!isStandalone(config)) {
-    console.error(
-      "Invalid config, exiting abnormally: ensembles (server.N lines) are not supported yet by zkts; run standalone",
+    const peer = await QuorumPeer.start(config);
+    const addr = peer.address;
+    console.log(
+      `zkts ${ZK_VERSION} server.${config.myid} of ${config.servers.size}, config ${source}, dataDir ${config.dataDir}, client port ${addr.hostname}:${addr.port}`,
     );
-    Deno.exit(2);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`${signal}: shutting down`);
+      await peer.stop();
+      Deno.exit(0);
+    };
+    Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+    Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    return;
   }
   const server = await ZkServer.start(config);
   const addr = server.address;

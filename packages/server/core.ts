@@ -82,6 +82,27 @@ export interface CoreOptions {
   sessions?: Map<bigint, number>;
   /** Where refusals and session events are logged (default: stdout/stderr). */
   logger?: Logger;
+  /**
+   * The server's part in an ensemble: "standalone" (default) and "leader"
+   * prepare writes themselves ("leader": the shell proposes them and calls
+   * `logged` once a quorum has them); "follower" forwards writes, new
+   * sessions and syncs to the leader (`Effects.forward`) and applies what the
+   * leader commits (`applyCommitted`). Only a standalone server or the
+   * leader expires sessions.
+   */
+  role?: "standalone" | "leader" | "follower";
+}
+
+/** A client request a follower hands to the leader (`Leader.REQUEST`). */
+export interface Forwarded {
+  sessionId: bigint;
+  cxid: number;
+  /** The op code. */
+  op: number;
+  /** The request record as the client sent it, after its RequestHeader. */
+  payload: Uint8Array;
+  /** The client connection's auth ids. */
+  authinfo: Id[];
 }
 
 /** A txn the shell must make durable (append to the txn log) and then report. */
@@ -98,6 +119,10 @@ export interface Effects {
   persist: TxnToLog[];
   send: { conn: ConnId; bytes: Uint8Array }[];
   close: ConnId[];
+  /** A follower's requests for the leader. */
+  forward?: Forwarded[];
+  /** A follower asks the leader whether these sessions are valid (answer with `revalidated`). */
+  revalidate?: { sessionId: bigint; timeoutMs: number }[];
 }
 
 /** Counters for `srvr`, `stat`, `mntr` and `cons`. */
@@ -225,6 +250,10 @@ interface QueueItem {
   reply?: Uint8Array;
   /** Close the connection after this reply (closeSession). */
   closeAfter?: boolean;
+  /** A follower's sync(): waits for the leader's SYNC before it runs. */
+  awaitSync?: boolean;
+  /** A follower's forwarded write: waits for its commit. */
+  awaitCommit?: boolean;
 }
 
 interface Inflight {
@@ -342,6 +371,15 @@ export class ServerCore {
   #w = new JuteWriter(64 * 1024);
   #fx: Effects = emptyEffects();
   #log: Logger;
+  #role: "standalone" | "leader" | "follower";
+  /** Follower: connections waiting for their new session's commit, by session id. */
+  #pendingSessions = new Map<bigint, Conn>();
+  /** Follower: connections waiting for the leader to revalidate their session. */
+  #pendingRevalidations = new Map<bigint, Conn>();
+  /** Follower: forwarded writes waiting for their commit, by "session:cxid". */
+  #pendingWrites = new Map<string, { conn: Conn; item: QueueItem }>();
+  /** Follower: forwarded syncs, oldest first. */
+  #pendingSyncs: { conn: Conn; item: QueueItem }[] = [];
 
   /** Builds the core over a tree recovered to `opts.lastZxid`. */
   constructor(tree: DataTree<Conn>, opts: CoreOptions, clock: Clock) {
@@ -350,6 +388,7 @@ export class ServerCore {
     this.#clock = clock;
     this.#prep = new Preparer(tree, { skipACL: opts.skipACL });
     this.#log = opts.logger ?? consoleLogger("server");
+    this.#role = opts.role ?? "standalone";
     this.#nextZxid = opts.lastZxid + 1n;
     tree.lastProcessedZxid = opts.lastZxid;
     this.sessions = new SessionTracker({
@@ -515,6 +554,14 @@ export class ServerCore {
     if (req.sessionId === 0n) {
       const sid = this.sessions.nextSessionId();
       c.sessionId = sid;
+      if (this.#role === "follower") {
+        // The leader makes the session (createSession txn); we answer once it commits.
+        this.#pendingSessions.set(sid, c);
+        const payload = new Uint8Array(4);
+        new DataView(payload.buffer).setInt32(0, timeout);
+        this.#forward({ sessionId: sid, cxid: 0, op: OpCode.createSession, payload, authinfo: [] });
+        return;
+      }
       this.#submitWrite(
         c,
         null,
@@ -528,9 +575,33 @@ export class ServerCore {
     c.sessionId = req.sessionId;
     const other = this.#bySession.get(req.sessionId);
     if (other && other !== c) this.#close(other);
+    if (this.#role === "follower") {
+      // Only the leader knows whether a session lives (Learner.validateSession).
+      if (!checkPassword(req.sessionId, req.passwd)) return this.#finishSessionInit(c, false);
+      this.#pendingRevalidations.set(req.sessionId, c);
+      (this.#fx.revalidate ??= []).push({ sessionId: req.sessionId, timeoutMs: timeout });
+      return;
+    }
     const valid = checkPassword(req.sessionId, req.passwd) &&
       this.sessions.touch(req.sessionId, this.#clock.nowMs());
     this.#finishSessionInit(c, valid);
+  }
+
+  /** Follower: the leader's answer to a revalidation. */
+  revalidated(sessionId: bigint, valid: boolean): Effects {
+    const c = this.#pendingRevalidations.get(sessionId);
+    this.#pendingRevalidations.delete(sessionId);
+    if (c && !c.closing) {
+      if (valid && !this.sessions.get(sessionId)) {
+        this.sessions.add(sessionId, c.sessionTimeoutMs, this.#clock.nowMs());
+      }
+      this.#finishSessionInit(c, valid);
+    }
+    return this.#take();
+  }
+
+  #forward(f: Forwarded): void {
+    (this.#fx.forward ??= []).push(f);
   }
 
   #finishSessionInit(c: Conn, valid: boolean): void {
@@ -611,6 +682,26 @@ export class ServerCore {
       });
       return;
     }
+    if (h.type === OpCode.sync && this.#role === "follower") {
+      // FollowerRequestProcessor: the sync goes to the leader; it runs once SYNC comes back.
+      const item: QueueItem = {
+        xid: h.xid,
+        op: h.type,
+        receivedMs: now,
+        read: { body: r },
+        awaitSync: true,
+      };
+      c.queue.push(item);
+      this.#pendingSyncs.push({ conn: c, item });
+      this.#forward({
+        sessionId: c.sessionId,
+        cxid: h.xid,
+        op: h.type,
+        payload: frame.slice(r.offset),
+        authinfo: c.authInfo,
+      });
+      return;
+    }
     if (READ_OPS.has(h.type)) {
       this.#enqueue(c, { xid: h.xid, op: h.type, receivedMs: now, read: { body: r } });
       return;
@@ -656,6 +747,7 @@ export class ServerCore {
 
   #onWrite(c: Conn, xid: number, op: number, r: JuteReader, now: number): void {
     const item: QueueItem = { xid, op, receivedMs: now };
+    const payloadStart = r.offset;
     let req: WriteRequest;
     switch (op) {
       case OpCode.create:
@@ -706,7 +798,126 @@ export class ServerCore {
         throw new Error(`unexpected write op ${op}`);
     }
     c.queue.push(item);
+    if (this.#role === "follower") {
+      item.awaitCommit = true;
+      this.#pendingWrites.set(`${c.sessionId}:${xid}`, { conn: c, item });
+      this.#forward({
+        sessionId: c.sessionId,
+        cxid: xid,
+        op,
+        payload: r.bytes.slice(payloadStart, r.end),
+        authinfo: c.authInfo,
+      });
+      return;
+    }
     this.#submitWrite(c, item, req, xid, c.sessionId);
+  }
+
+  /**
+   * Leader: a request a follower forwarded (`Leader.REQUEST`) goes through
+   * prep like a local one; its follower answers the client when it commits.
+   */
+  submitForwarded(f: Forwarded): Effects {
+    const r = new JuteReader(f.payload);
+    let req: WriteRequest;
+    try {
+      switch (f.op) {
+        case OpCode.createSession:
+          req = { type: f.op, request: { timeOut: r.readInt() } };
+          break;
+        case OpCode.create:
+        case OpCode.create2:
+        case OpCode.createContainer:
+          req = { type: f.op, request: CreateRequest.read(r) };
+          break;
+        case OpCode.createTTL:
+          req = { type: f.op, request: CreateTTLRequest.read(r) };
+          break;
+        case OpCode.delete:
+          req = { type: f.op, request: DeleteRequest.read(r) };
+          break;
+        case OpCode.setData:
+          req = { type: f.op, request: SetDataRequest.read(r) };
+          break;
+        case OpCode.setACL:
+          req = { type: f.op, request: SetACLRequest.read(r) };
+          break;
+        case OpCode.multi: {
+          const mr = MultiOperationRecord.read(r);
+          for (const o of mr.ops) if (o.type === OpCode.create2) o.type = OpCode.create;
+          req = { type: f.op, request: mr };
+          break;
+        }
+        case OpCode.closeSession:
+          req = { type: f.op, request: null };
+          this.sessions.setClosing(f.sessionId);
+          break;
+        default:
+          this.#log.warn(`Forwarded request of type ${f.op} is not a write; dropped`, {
+            session: f.sessionId,
+          });
+          return this.#take();
+      }
+    } catch (e) {
+      this.#log.warn(`Forwarded request does not decode: ${e instanceof Error ? e.message : e}`, {
+        session: f.sessionId,
+      });
+      return this.#take();
+    }
+    this.#submitWrite(null, null, req, f.cxid, f.sessionId, f.authinfo);
+    return this.#take();
+  }
+
+  /** Leader: sessions a follower's clients kept alive (its PING replies). */
+  touchSessions(sessions: [bigint, number][]): void {
+    const now = this.#clock.nowMs();
+    for (const [id] of sessions) this.sessions.touch(id, now);
+  }
+
+  /**
+   * Follower: the leader committed this txn (TxnHeader + txn [+ digest], as
+   * in a PROPOSAL): apply it, fire its watches, and answer the client that
+   * sent it if it is ours.
+   */
+  applyCommitted(entry: { header: Prepared["hdr"]; txn: Prepared["txn"] }): Effects {
+    const hdr = entry.header;
+    const rc = this.tree.processTxn(hdr, entry.txn);
+    this.tree.lastProcessedZxid = hdr.zxid;
+    this.#nextZxid = hdr.zxid + 1n;
+    this.#deliver(rc.events);
+    const now = this.#clock.nowMs();
+    if (hdr.type === OpCode.createSession) {
+      this.sessions.add(hdr.clientId, (entry.txn as { timeOut: number }).timeOut, now);
+      const c = this.#pendingSessions.get(hdr.clientId);
+      this.#pendingSessions.delete(hdr.clientId);
+      if (c && !c.closing) this.#finishSessionInit(c, true);
+      return this.#take();
+    }
+    if (hdr.type === OpCode.closeSession) {
+      this.sessions.remove(hdr.clientId);
+      const key = `${hdr.clientId}:${hdr.cxid}`;
+      const holder = this.#bySession.get(hdr.clientId);
+      if (holder && !this.#pendingWrites.has(key)) this.#close(holder);
+    }
+    const key = `${hdr.clientId}:${hdr.cxid}`;
+    const w = this.#pendingWrites.get(key);
+    if (w) {
+      this.#pendingWrites.delete(key);
+      w.item.awaitCommit = false;
+      w.item.reply = this.#writeReply(w.item, rc);
+      this.#drain(w.conn);
+    }
+    return this.#take();
+  }
+
+  /** Follower: the leader answered the oldest forwarded sync. */
+  synced(): Effects {
+    const s = this.#pendingSyncs.shift();
+    if (s) {
+      s.item.awaitSync = false;
+      this.#drain(s.conn);
+    }
+    return this.#take();
   }
 
   /** prep: the request becomes a txn (or an error txn) with the next zxid; sync follows. */
@@ -716,6 +927,7 @@ export class ServerCore {
     req: WriteRequest,
     cxid: number,
     sessionId: bigint,
+    authInfo: Id[] = c?.authInfo ?? [],
   ): void {
     const zxid = this.#nextZxid++;
     const prepared = this.#prep.prepare(req, {
@@ -723,7 +935,7 @@ export class ServerCore {
       cxid,
       zxid,
       time: BigInt(this.#clock.wallMs()),
-      authInfo: c?.authInfo ?? [],
+      authInfo,
     });
     if (item) item.zxid = zxid;
     const inflight: Inflight = { prepared, conn: c, item };
@@ -821,6 +1033,7 @@ export class ServerCore {
   #drain(c: Conn): void {
     while (c.queue.length > 0) {
       const item = c.queue[0];
+      if (item.awaitSync || item.awaitCommit) return;
       if (item.read) {
         item.reply = this.#runRead(c, item);
         item.read = undefined;
@@ -904,6 +1117,8 @@ export class ServerCore {
 
   /** Clock tick: expires sessions whose time is up (closeSession txns). */
   tick(): Effects {
+    // Only the leader (or a standalone server) expires sessions.
+    if (this.#role === "follower") return this.#take();
     for (const sid of this.sessions.expire(this.#clock.nowMs())) {
       this.#log.info(
         `Expiring session 0x${sid.toString(16)}, timeout of ${

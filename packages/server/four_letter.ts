@@ -7,8 +7,20 @@
  * @module
  */
 import { FOUR_LETTER_WORDS } from "./config.ts";
-import type { Conn } from "./core.ts";
-import type { ZkServer } from "./server.ts";
+import type { ZkConfig } from "./config.ts";
+import type { Conn, ServerCore } from "./core.ts";
+
+/**
+ * What the four-letter words read of a server: a standalone `ZkServer`, or
+ * a member of an ensemble while it serves (`mode` leader, follower or
+ * observer).
+ */
+export interface FourLetterHost {
+  readonly config: ZkConfig;
+  readonly core: ServerCore;
+  /** Default "standalone". */
+  readonly mode?: "standalone" | "leader" | "follower" | "observer";
+}
 
 /** The version string zkts reports: the protocol level it speaks, then its own name. */
 export const ZK_VERSION = "3.8.0-zkts-0.1.0, built on 2026-11-23 00:00 UTC";
@@ -68,7 +80,7 @@ function connLine(c: Conn, full: boolean): string {
   return s + ")";
 }
 
-function statLines(server: ZkServer): string[] {
+function statLines(server: FourLetterHost): string[] {
   const core = server.core;
   const s = core.stats;
   return [
@@ -78,7 +90,7 @@ function statLines(server: ZkServer): string[] {
     `Connections: ${[...core.connections()].length}`,
     `Outstanding: ${core.outstanding}`,
     `Zxid: ${hex(core.lastProcessedZxid)}`,
-    `Mode: standalone`,
+    `Mode: ${server.mode ?? "standalone"}`,
     // Apache counts the root twice (DataTree.getNodeCount includes "" and "/").
     `Node count: ${core.tree.apacheNodeCount}`,
   ];
@@ -89,7 +101,7 @@ function statLines(server: ZkServer): string[] {
  * `4lw.commands.whitelist` answers as Apache does ("... is not executed
  * because it is not in the whitelist.").
  */
-export function fourLetterWord(word: string, server: ZkServer): string {
+export function fourLetterWord(word: string, server: FourLetterHost): string {
   if (!server.config.fourLetterWords.has(word)) {
     return `${word} is not executed because it is not in the whitelist.\n`;
   }
@@ -265,7 +277,7 @@ interface WatchTable {
   byPath: Map<string, Set<bigint>>;
 }
 
-function watchTable(server: ZkServer): WatchTable {
+function watchTable(server: FourLetterHost): WatchTable {
   const byConn = new Map<bigint, Set<string>>();
   const byPath = new Map<string, Set<bigint>>();
   const mgr = server.core.tree.watchManagers.data;
@@ -283,7 +295,7 @@ function watchTable(server: ZkServer): WatchTable {
 }
 
 /** The `mntr` key/value pairs (and the admin API's `monitor`), in Apache 3.8's order. */
-export function monitorLines(server: ZkServer): [string, string | number][] {
+export function monitorLines(server: FourLetterHost): [string, string | number][] {
   const core = server.core;
   const s = core.stats;
   const mem = Deno.memoryUsage();
@@ -294,7 +306,7 @@ export function monitorLines(server: ZkServer): [string, string | number][] {
   } catch { /* not Linux */ }
   return [
     ["zk_version", ZK_VERSION],
-    ["zk_server_state", "standalone"],
+    ["zk_server_state", server.mode ?? "standalone"],
     ["zk_ephemerals_count", core.tree.ephemeralsCount],
     ["zk_num_alive_connections", conns],
     ["zk_avg_latency", avgLatency(s.totalLatencyMs, s.requests)],

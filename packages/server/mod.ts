@@ -21,3 +21,4 @@ export * from "./server.ts";
 export * from "./four_letter.ts";
 export * from "./admin.ts";
 export * from "./log.ts";
+export * from "./quorum.ts";

@@ -1,14 +1,16 @@
 /**
- * The client against a 3-node Apache ZooKeeper 3.8 ensemble (issue #7):
- * when the server it talks to dies, the client moves to another one with
- * the same session; its ephemerals and watches survive; a write made while
- * it was away fires the watch on reconnect (SetWatches2 with the last zxid).
+ * The client against a 3-node ensemble, Apache ZooKeeper 3.8's and zkts's,
+ * the same test body: when the server it talks to dies, the client moves to
+ * another one with the same session; its ephemerals and watches survive; a
+ * write made while it was away fires the watch on reconnect (SetWatches2
+ * with the last zxid).
  */
 import assert from "node:assert/strict";
 import { KeeperError, type WatchedEvent, ZooKeeper } from "@zkts/client";
 import { CreateMode, ErrorCode, EventType, KeeperState } from "@zkts/jute";
-import { startApacheEnsemble } from "../support/apache.ts";
+import { type ApacheEnsemble, startApacheEnsemble } from "../support/apache.ts";
 import { interopTest } from "../support/oracle.ts";
+import { startZktsEnsemble } from "../support/zkts.ts";
 
 /** Retries an op through ConnectionLoss (the ensemble may be electing), bounded. */
 async function retry<T>(op: () => Promise<T>, ms = 20000): Promise<T> {
@@ -40,10 +42,9 @@ function waitEvent(zk: ZooKeeper, pred: (e: WatchedEvent) => boolean, ms = 20000
   });
 }
 
-interopTest(
-  "client vs Apache ensemble: failover keeps the session, ephemerals and watches",
-  async () => {
-    const ens = await startApacheEnsemble(3, { forceSync: false, tickTime: 500 });
+async function failover(start: (n: number, o: object) => Promise<ApacheEnsemble>) {
+  {
+    const ens = await start(3, { forceSync: false, tickTime: 500 });
     try {
       const zk = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 10000 });
       const other = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 10000 });
@@ -80,5 +81,17 @@ interopTest(
     } finally {
       await ens.stop();
     }
-  },
+  }
+}
+
+interopTest(
+  "client vs Apache ensemble: failover keeps the session, ephemerals and watches",
+  () => failover(startApacheEnsemble),
 );
+
+Deno.test({
+  name: "client vs zkts ensemble: failover keeps the session, ephemerals and watches",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () => failover(startZktsEnsemble),
+});

@@ -407,9 +407,27 @@ export async function startApache(opts: ApacheOptions = {}): Promise<ApacheServe
  * console.log(await zk.leader(), zk.connectString);
  * ```
  */
-export async function startApacheEnsemble(
+export function startApacheEnsemble(
   n: number,
   opts: ApacheOptions = {},
+): Promise<ApacheEnsemble> {
+  return startEnsemble(n, opts);
+}
+
+/**
+ * Starts an ensemble of `n` members on loopback: Apache ZooKeeper's
+ * QuorumPeerMain, or, given `argv`, another server taking a zoo.cfg path as
+ * its last argument (zkts's `apps/server/main.ts`).
+ *
+ * @param n members
+ * @param opts zoo.cfg settings
+ * @param argv the command before the config path, for a server that is not Apache's
+ * @returns the running ensemble
+ */
+export async function startEnsemble(
+  n: number,
+  opts: ApacheOptions = {},
+  argv?: string[],
 ): Promise<ApacheEnsemble> {
   if (!Number.isInteger(n) || n < 1 || n > 9) throw new RangeError(`ensemble size ${n}: 1..9`);
   const dir = await Deno.makeTempDir({ prefix: "zkts-apache-ensemble-" });
@@ -453,6 +471,7 @@ export async function startApacheEnsemble(
         logPath: `${peerDir}/zookeeper.log`,
         outPath: `${peerDir}/zookeeper.out`,
         opts,
+        argv,
       }),
     });
   }
@@ -593,6 +612,8 @@ interface JavaProcessInit {
   logPath: string;
   outPath: string;
   opts: ApacheOptions;
+  /** Another server's command (the config path is appended); its output goes to `outPath`. */
+  argv?: string[];
 }
 
 /** One java process: spawn, pipe its stdout/stderr to a file, end it. */
@@ -639,8 +660,9 @@ class JavaProcess {
       cfgPath,
     ];
     this.#exitCode = null;
-    const child = new Deno.Command(javaPath(), {
-      args,
+    const argv = this.#init.argv;
+    const child = new Deno.Command(argv ? argv[0] : javaPath(), {
+      args: argv ? [...argv.slice(1), cfgPath] : args,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

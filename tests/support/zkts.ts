@@ -6,12 +6,14 @@
  * @module
  */
 import {
+  type ApacheEnsemble,
   type ApacheOptions,
   type ApacheServer,
   fourLetter,
   freePort,
   LOOPBACK,
   startApache,
+  startEnsemble,
   zooCfg,
 } from "./apache.ts";
 
@@ -110,6 +112,21 @@ export async function startZkts(opts: ApacheOptions = {}): Promise<ApacheServer>
     },
   };
   return handle;
+}
+
+/**
+ * Starts an ensemble of `n` zkts servers on loopback (each `apps/server/main.ts`
+ * with its zoo.cfg and myid); the handle is an Apache ensemble's.
+ *
+ * @example
+ * ```ts ignore
+ * import { startZktsEnsemble } from "./zkts.ts";
+ * await using zk = await startZktsEnsemble(3, { forceSync: false });
+ * console.log(await zk.leader(), zk.connectString);
+ * ```
+ */
+export function startZktsEnsemble(n: number, opts: ApacheOptions = {}): Promise<ApacheEnsemble> {
+  return startEnsemble(n, opts, [Deno.execPath(), "run", "-A", MAIN]);
 }
 
 /** The two servers every interop test body runs against. */

@@ -1,0 +1,872 @@
+/**
+ * A member of an ensemble (zoo.cfg with `server.N` lines): the I/O shell
+ * around leader election (@zkts/election), the ZAB cores (@zkts/zab) and the
+ * request pipeline ({@linkcode ServerCore} as leader or follower). It loads
+ * the dataDir, looks for a leader, then leads or follows until that ends,
+ * and looks again. Clients are served only while it leads or follows a
+ * leader that a quorum acknowledged.
+ *
+ * @module
+ */
+import { DataTree } from "@zkts/datatree";
+import { ElectionPeer, parseQuorumConfig, type QuorumVerifier } from "@zkts/election";
+import {
+  ACLCache,
+  decode,
+  encode,
+  FrameSplitter,
+  JuteReader,
+  JuteWriter,
+  OpCode,
+  scanSnapshotNodes,
+  SnapshotNode,
+  TxnEntry,
+} from "@zkts/jute";
+import {
+  DenoStorage,
+  joinPath,
+  listSnapshots,
+  restore,
+  type Storage,
+  type TxnLog,
+  writeSnapshot,
+} from "@zkts/persistence";
+import {
+  type CommittedTxn,
+  encodePacket,
+  epochOf,
+  FollowerCore,
+  type FollowerEffect,
+  LeaderCore,
+  type LeaderEffect,
+  PacketType,
+  SNAP_SIGNATURE,
+} from "@zkts/zab";
+import type { ZkConfig } from "./config.ts";
+import { type Clock, type Conn, type Effects, ServerCore } from "./core.ts";
+import { consoleLogger, type Logger } from "./log.ts";
+import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
+
+const realClock: Clock = { nowMs: () => performance.now(), wallMs: () => Date.now() };
+const COMMITTED_LOG_COUNT = 500;
+
+/** A byte stream to a peer or client, with a write queue. */
+class Stream {
+  readonly conn: Deno.TcpConn;
+  #out: Uint8Array[] = [];
+  #writing = false;
+  closed = false;
+  #closeAfter = false;
+  constructor(conn: Deno.TcpConn) {
+    this.conn = conn;
+    conn.setNoDelay(true);
+  }
+  write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.#out.push(bytes);
+    if (!this.#writing) this.#flush();
+  }
+  closeAfterWrite(): void {
+    this.#closeAfter = true;
+    if (!this.#writing && this.#out.length === 0) this.close();
+  }
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    await Promise.resolve();
+    try {
+      while (this.#out.length > 0 && !this.closed) {
+        const batch = this.#out.splice(0);
+        let total = 0;
+        for (const b of batch) total += b.length;
+        const out = batch.length === 1 ? batch[0] : new Uint8Array(total);
+        if (batch.length > 1) {
+          let o = 0;
+          for (const b of batch) {
+            out.set(b, o);
+            o += b.length;
+          }
+        }
+        let off = 0;
+        while (off < out.length) off += await this.conn.write(out.subarray(off));
+      }
+    } catch {
+      this.close();
+    } finally {
+      this.#writing = false;
+      if (this.#closeAfter && this.#out.length === 0) this.close();
+    }
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+/** The ensemble's view of this server's role, for `srvr`/`mntr`. */
+export type PeerState = "looking" | "leading" | "following" | "stopped";
+
+/**
+ * One member of an ensemble.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadConfig, QuorumPeer } from "@zkts/server";
+ * const peer = await QuorumPeer.start(config); // server.1..3 lines, dataDir/myid
+ * // ... clients connect to any member's client port ...
+ * await peer.stop();
+ * ```
+ */
+export class QuorumPeer {
+  readonly config: ZkConfig;
+  readonly myId: bigint;
+  readonly quorum: QuorumVerifier;
+  #logger: Logger;
+  #clock: Clock;
+  #storage: Storage = new DenoStorage();
+  #snapDir: string;
+  #logDir: string;
+  #state: PeerState = "looking";
+  #tree!: DataTree<Conn>;
+  #sessions = new Map<bigint, number>();
+  #log!: TxnLog;
+  #recent: CommittedTxn[] = [];
+  #acceptedEpoch = 0n;
+  #currentEpoch = 0n;
+  #election: ElectionPeer;
+  #clientListener: Deno.TcpListener;
+  #clients = new Map<number, Stream>();
+  #nextId = 1;
+  #core: ServerCore | undefined;
+  #mode: "leader" | "follower" | undefined;
+  #onPersisted: (upTo: bigint) => void = () => {};
+  #loop: Promise<void>;
+  #stopping = false;
+  /** Ends the current leading or following. */
+  #endRole: (() => void) | undefined;
+
+  private constructor(config: ZkConfig, logger: Logger, clock: Clock, listener: Deno.TcpListener) {
+    this.config = config;
+    this.myId = BigInt(config.myid!);
+    this.#logger = logger;
+    this.#clock = clock;
+    this.#snapDir = joinPath(config.dataDir, "version-2");
+    this.#logDir = joinPath(config.dataLogDir, "version-2");
+    const props: Record<string, string> = {};
+    for (const s of config.servers.values()) {
+      props[`server.${s.id}`] = `${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`;
+    }
+    this.quorum = parseQuorumConfig(props);
+    this.#election = new ElectionPeer({
+      myId: this.myId,
+      quorum: this.quorum,
+      data: { zxid: 0n, epoch: 0n },
+      onWarning: (t) => this.#logger.debug(t),
+    });
+    this.#clientListener = listener;
+    this.#loop = Promise.resolve();
+  }
+
+  /** Loads the dataDir, opens the client port and starts looking for a leader. */
+  static async start(
+    config: ZkConfig,
+    opts: { logger?: Logger; clock?: Clock } = {},
+  ): Promise<QuorumPeer> {
+    const logger = opts.logger ?? consoleLogger("quorum");
+    const listener = Deno.listen({
+      hostname: config.clientPortAddress ?? "0.0.0.0",
+      port: config.clientPort ?? 2181,
+      transport: "tcp",
+    });
+    const peer = new QuorumPeer(config, logger, opts.clock ?? realClock, listener);
+    await Deno.mkdir(peer.#snapDir, { recursive: true });
+    await Deno.mkdir(peer.#logDir, { recursive: true });
+    await peer.#loadDatabase();
+    peer.#loadEpochs();
+    // As ZooKeeperServer.loadData: a snapshot of what was loaded, so the dataDir
+    // always starts from one (the log alone is not trusted to be complete).
+    await peer.#takeSnapshot();
+    await peer.#election.manager.listen();
+    peer.#acceptClients();
+    peer.#loop = peer.#run();
+    return peer;
+  }
+
+  /** The role now. */
+  get state(): PeerState {
+    return this.#state;
+  }
+
+  /** The request pipeline while serving (leader or follower); throws otherwise. */
+  get core(): ServerCore {
+    if (!this.#core) throw new Error("not serving");
+    return this.#core;
+  }
+
+  /** Whether clients are served now. */
+  get serving(): boolean {
+    return this.#core !== undefined;
+  }
+
+  /** `srvr`'s Mode. */
+  get mode(): "leader" | "follower" {
+    return this.#mode ?? "follower";
+  }
+
+  /** The client port's address. */
+  get address(): Deno.NetAddr {
+    return this.#clientListener.addr as Deno.NetAddr;
+  }
+
+  /** Stops everything: the role, election, sockets and the txn log. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#endRole?.();
+    try {
+      this.#clientListener.close();
+    } catch { /* closed */ }
+    for (const c of this.#clients.values()) c.close();
+    await this.#election.close();
+    await this.#loop.catch(() => {});
+    try {
+      await this.#log.flush();
+    } catch { /* reported */ }
+    await this.#log.close();
+    this.#state = "stopped";
+  }
+
+  // ---- the data ----------------------------------------------------------------
+
+  /** Recovery, as the standalone server does it; keeps the last txns for DIFF syncs. */
+  async #loadDatabase(): Promise<void> {
+    const tree = new DataTree<Conn>({
+      extendedTypesEnabled: this.config.extendedTypesEnabled,
+      apacheVersion: "3.8",
+    });
+    const sink = tree.snapshotSink();
+    const restored = await restore({
+      storage: this.#storage,
+      dir: this.#logDir,
+      snapDir: this.#snapDir,
+      forceSync: this.config.forceSync,
+      preAllocSize: this.config.preAllocSizeBytes,
+      logger: this.#logger,
+      nodeSink: sink,
+      onPersisted: (upTo) => this.#onPersisted(upTo),
+      onFailure: (e) => {
+        this.#logger.error(`FATAL: the txn log failed: ${e.message}`);
+        this.#endRole?.();
+      },
+    });
+    const sessions = new Map<bigint, number>();
+    let lastZxid = 0n;
+    if (restored.snapshot) {
+      sink.finish();
+      for (const [id, t] of restored.snapshot.sessions) sessions.set(id, t);
+      lastZxid = restored.snapshot.zxid;
+    }
+    const recent: CommittedTxn[] = [];
+    for await (const rec of restored.replay()) {
+      const entry = decode(TxnEntry, rec.bytes);
+      tree.processTxn(entry.header, entry.txn);
+      trackSession(sessions, entry);
+      lastZxid = entry.header.zxid;
+      recent.push({ zxid: lastZxid, data: rec.bytes });
+      if (recent.length > COMMITTED_LOG_COUNT) recent.shift();
+    }
+    tree.lastProcessedZxid = lastZxid;
+    this.#tree = tree;
+    this.#sessions = sessions;
+    this.#recent = recent;
+    this.#log = restored.log;
+  }
+
+  #remember(zxid: bigint, data: Uint8Array): void {
+    this.#recent.push({ zxid, data });
+    if (this.#recent.length > COMMITTED_LOG_COUNT) this.#recent.shift();
+  }
+
+  #loadEpochs(): void {
+    const lastEpoch = epochOf(this.#tree.lastProcessedZxid);
+    const read = (name: string): bigint | undefined => {
+      try {
+        return BigInt(Deno.readTextFileSync(joinPath(this.#snapDir, name)).trim());
+      } catch {
+        return undefined;
+      }
+    };
+    this.#currentEpoch = read("currentEpoch") ?? lastEpoch;
+    this.#acceptedEpoch = read("acceptedEpoch") ?? lastEpoch;
+    if (this.#currentEpoch < lastEpoch) this.#currentEpoch = lastEpoch;
+    if (this.#acceptedEpoch < this.#currentEpoch) this.#acceptedEpoch = this.#currentEpoch;
+    this.#writeEpoch("currentEpoch", this.#currentEpoch);
+    this.#writeEpoch("acceptedEpoch", this.#acceptedEpoch);
+  }
+
+  /** QuorumPeer.writeLongToFile: decimal, no newline, via a temp file, fsynced and renamed. */
+  #writeEpoch(name: string, value: bigint): void {
+    const path = joinPath(this.#snapDir, name);
+    const tmp = `${path}.tmp`;
+    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    try {
+      f.writeSync(new TextEncoder().encode(value.toString()));
+      f.syncSync();
+    } finally {
+      f.close();
+    }
+    Deno.renameSync(tmp, path);
+  }
+
+  async #takeSnapshot(): Promise<void> {
+    const view = this.#tree.snapshotView();
+    const sessions = this.#core
+      ? [...this.#core.sessions.sessions()].map((s) => [s.id, s.timeoutMs] as const)
+      : [...this.#sessions];
+    await writeSnapshot({
+      storage: this.#storage,
+      dir: this.#snapDir,
+      zxid: view.zxid,
+      fsync: this.config.forceSync,
+    }, {
+      sessions,
+      acls: view.acls,
+      nodes: view.nodes(),
+      digest: this.#tree.digestEnabled
+        ? { zxid: view.zxid, digestVersion: this.#tree.digestVersion, digest: view.digest }
+        : undefined,
+    });
+  }
+
+  // ---- the main loop -------------------------------------------------------------
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      this.#state = "looking";
+      let vote;
+      try {
+        vote = await this.#election.lookForLeader({
+          zxid: this.#tree.lastProcessedZxid,
+          epoch: this.#currentEpoch,
+        });
+      } catch (e) {
+        if (this.#stopping) return;
+        this.#logger.warn(`election failed: ${e instanceof Error ? e.message : e}`);
+        continue;
+      }
+      if (this.#stopping) return;
+      try {
+        if (vote.id === this.myId) await this.#lead();
+        else await this.#follow(vote.id);
+      } catch (e) {
+        this.#logger.warn(`${this.#state} ended: ${e instanceof Error ? e.message : e}`);
+      }
+      this.#stopServing();
+      if (this.#stopping) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // ---- clients -------------------------------------------------------------------
+
+  async #acceptClients(): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#clientListener.accept();
+      } catch {
+        return;
+      }
+      const id = this.#nextId++;
+      const s = new Stream(conn);
+      this.#clients.set(id, s);
+      this.#readClient(id, s);
+    }
+  }
+
+  async #readClient(id: number, s: Stream): Promise<void> {
+    const splitter = new FrameSplitter({ maxFrameBytes: this.config.juteMaxBuffer });
+    const buf = new Uint8Array(64 * 1024);
+    let first = true;
+    let core: ServerCore | undefined;
+    try {
+      for (;;) {
+        const n = await s.conn.read(buf);
+        if (n === null || s.closed) break;
+        const chunk = buf.subarray(0, n);
+        if (first) {
+          first = false;
+          if (n >= 4 && isFourLetterWord(chunk.subarray(0, 4))) {
+            const word = new TextDecoder().decode(chunk.subarray(0, 4));
+            const text = this.#core
+              ? fourLetterWord(word, { config: this.config, core: this.#core, mode: this.mode })
+              : "This ZooKeeper instance is not currently serving requests\n";
+            s.write(new TextEncoder().encode(text));
+            s.closeAfterWrite();
+            this.#clients.delete(id);
+            return;
+          }
+          // Not serving: the connection is dropped (ZooKeeperServer not running).
+          core = this.#core;
+          if (!core) break;
+          const addr = s.conn.remoteAddr as Deno.NetAddr;
+          this.#clientFx(core.connect(id, addr.hostname, addr.port));
+        }
+        if (core !== this.#core) break; // the role changed under this connection
+        for (const f of splitter.push(chunk)) {
+          if (s.closed || !core) break;
+          this.#clientFx(core.receive(id, f));
+          const c = core.conn(id);
+          if (c && c.sessionId !== 0n) this.#touch?.(c.sessionId, c.sessionTimeoutMs);
+        }
+      }
+    } catch { /* closed */ }
+    if (this.#clients.get(id) === s) {
+      s.close();
+      this.#clients.delete(id);
+      if (core && core === this.#core) this.#clientFx(core.disconnected(id));
+    }
+  }
+
+  /** The follower's touch table (sessions active here, sent with PING replies). */
+  #touch: ((id: bigint, timeoutMs: number) => void) | undefined;
+  /** Where a follower's forwarded requests and revalidations go. */
+  #forward: ((fx: Effects) => void) | undefined;
+  /** Where a leader's prepared txns go (log + propose). */
+  #persist: ((fx: Effects) => void) | undefined;
+
+  #clientFx(fx: Effects): void {
+    if (fx.persist.length > 0) this.#persist?.(fx);
+    if ((fx.forward?.length ?? 0) > 0 || (fx.revalidate?.length ?? 0) > 0) this.#forward?.(fx);
+    for (const s of fx.send) this.#clients.get(s.conn)?.write(s.bytes);
+    for (const id of fx.close) this.#clients.get(id)?.closeAfterWrite();
+  }
+
+  #serve(mode: "leader" | "follower", lastZxid: bigint): ServerCore {
+    const core = new ServerCore(this.#tree, {
+      tickTimeMs: this.config.tickTime,
+      minSessionTimeoutMs: this.config.minSessionTimeout,
+      maxSessionTimeoutMs: this.config.maxSessionTimeout,
+      maxClientCnxns: this.config.maxClientCnxns,
+      skipACL: this.config.skipACL,
+      superDigest: this.config.superDigest,
+      reconfigEnabled: this.config.reconfigEnabled,
+      logger: this.#logger,
+      serverId: Number(this.myId),
+      lastZxid,
+      sessions: this.#sessions,
+      role: mode,
+    }, this.#clock);
+    this.#core = core;
+    this.#mode = mode;
+    this.#logger.info(`serving clients as ${mode} from zxid 0x${lastZxid.toString(16)}`);
+    return core;
+  }
+
+  #stopServing(): void {
+    const core = this.#core;
+    if (core) {
+      this.#sessions = new Map([...core.sessions.sessions()].map((s) => [s.id, s.timeoutMs]));
+    }
+    this.#core = undefined;
+    this.#mode = undefined;
+    this.#touch = undefined;
+    this.#forward = undefined;
+    this.#persist = undefined;
+    this.#onPersisted = () => {};
+    for (const c of this.#clients.values()) c.close();
+  }
+
+  // ---- leading -------------------------------------------------------------------
+
+  async #lead(): Promise<void> {
+    this.#state = "leading";
+    const me = this.config.servers.get(Number(this.myId))!;
+    const listener = Deno.listen({
+      hostname: me.host,
+      port: me.quorumPort,
+    });
+    const learners = new Map<number, Stream>();
+    const leader = new LeaderCore({
+      myId: this.myId,
+      quorum: this.quorum,
+      acceptedEpoch: this.#acceptedEpoch,
+      currentEpoch: this.#currentEpoch,
+      lastZxid: this.#tree.lastProcessedZxid,
+      committedLog: [...this.#recent],
+      committedLogCount: COMMITTED_LOG_COUNT,
+      config: new TextEncoder().encode(configText(this.config)),
+      tickTimeMs: this.config.tickTime,
+      initLimit: this.config.initLimit,
+      syncLimit: this.config.syncLimit,
+      nowMs: this.#clock.nowMs(),
+    });
+    const { promise: ended, resolve: end } = Promise.withResolvers<void>();
+    this.#endRole = end;
+    let containerTimer: ReturnType<typeof setInterval> | undefined;
+    let sessionTimer: ReturnType<typeof setInterval> | undefined;
+
+    const fx = (effects: LeaderEffect[]): void => {
+      for (const e of effects) {
+        switch (e.type) {
+          case "send":
+            learners.get(e.conn)?.write(e.bytes);
+            break;
+          case "sendSnapshot":
+            learners.get(e.conn)?.write(this.#snapBytes(e.zxid));
+            break;
+          case "close":
+            learners.get(e.conn)?.closeAfterWrite();
+            this.#logger.info(`learner connection closed: ${e.reason}`);
+            break;
+          case "acceptedEpoch":
+            this.#acceptedEpoch = e.epoch;
+            this.#writeEpoch("acceptedEpoch", e.epoch);
+            break;
+          case "currentEpoch":
+            this.#currentEpoch = e.epoch;
+            this.#writeEpoch("currentEpoch", e.epoch);
+            break;
+          case "serving": {
+            this.#tree.lastProcessedZxid = e.zxid;
+            const core = this.#serve("leader", e.zxid);
+            this.#persist = (cfx) => {
+              for (const p of cfx.persist) {
+                const { hdr, txn, digest } = p.prepared;
+                const bytes = encode(TxnEntry, { header: hdr, txn, ...(digest ? { digest } : {}) });
+                this.#log.submit(hdr.zxid, bytes);
+                pendingData.set(hdr.zxid, bytes);
+                fx(leader.propose(hdr.zxid, bytes));
+              }
+            };
+            sessionTimer = setInterval(() => this.#clientFx(core.tick()), this.config.tickTime);
+            containerTimer = setInterval(
+              () => this.#clientFx(core.checkContainers(this.config.containerMaxPerMinute)),
+              this.config.containerCheckIntervalMs,
+            );
+            break;
+          }
+          case "commit": {
+            const data = pendingData.get(e.zxid);
+            pendingData.delete(e.zxid);
+            if (data) this.#remember(e.zxid, data);
+            if (this.#core) this.#clientFx(this.#core.logged(e.zxid));
+            break;
+          }
+          case "request": {
+            const core = this.#core;
+            if (!core) break;
+            if (e.op === OpCode.sync) fx(leader.sync(e.conn));
+            else {
+              this.#clientFx(core.submitForwarded({
+                sessionId: e.sessionId,
+                cxid: e.cxid,
+                op: e.op,
+                payload: e.payload,
+                authinfo: e.authinfo,
+              }));
+            }
+            break;
+          }
+          case "revalidate": {
+            const core = this.#core;
+            const valid = core ? core.sessions.touch(e.sessionId, this.#clock.nowMs()) : false;
+            fx(leader.revalidated(e.conn, e.sessionId, valid));
+            break;
+          }
+          case "touch":
+            this.#core?.touchSessions(e.sessions);
+            break;
+          case "stop":
+            this.#logger.info(`leading ends: ${e.reason}`);
+            end();
+            break;
+        }
+      }
+    };
+    const pendingData = new Map<bigint, Uint8Array>();
+    this.#onPersisted = (upTo) => fx(leader.logged(upTo));
+
+    const accept = (async () => {
+      for (;;) {
+        let conn: Deno.TcpConn;
+        try {
+          conn = await listener.accept();
+        } catch {
+          return;
+        }
+        const id = this.#nextId++;
+        const s = new Stream(conn);
+        learners.set(id, s);
+        leader.connected(id);
+        (async () => {
+          const buf = new Uint8Array(64 * 1024);
+          try {
+            for (;;) {
+              const n = await conn.read(buf);
+              if (n === null || s.closed) break;
+              fx(leader.receive(id, buf.slice(0, n), this.#clock.nowMs()));
+            }
+          } catch {
+            /* closed */
+          } finally {
+            s.close();
+            learners.delete(id);
+            fx(leader.disconnected(id));
+          }
+        })();
+      }
+    })();
+    const ticker = setInterval(
+      () => fx(leader.tick(this.#clock.nowMs())),
+      this.config.tickTime / 2,
+    );
+    try {
+      await ended;
+    } finally {
+      this.#endRole = undefined;
+      clearInterval(ticker);
+      clearInterval(sessionTimer);
+      clearInterval(containerTimer);
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      for (const s of learners.values()) s.close();
+      await accept;
+      // A stopped leader's tree may hold what no quorum has: FLE votes with
+      // the log, and a new leader syncs this peer (TRUNC or SNAP) if need be.
+      await this.#log.flush().catch(() => {});
+    }
+  }
+
+  /** SNAP, then the tree as it is now (sessions, ACL cache, nodes, "/"), then the signature. */
+  #snapBytes(zxid: bigint): Uint8Array {
+    const w = new JuteWriter(1 << 20);
+    const sessions = this.#core
+      ? [...this.#core.sessions.sessions()].map((s) => [s.id, s.timeoutMs] as const)
+      : [...this.#sessions];
+    w.writeInt(sessions.length);
+    for (const [id, timeout] of sessions) {
+      w.writeLong(id);
+      w.writeInt(timeout);
+    }
+    ACLCache.write(w, this.#tree.aclEntries());
+    for (const n of this.#tree.nodes()) SnapshotNode.write(w, n);
+    w.writeString("/");
+    w.writeString(SNAP_SIGNATURE);
+    const head = encodePacket({ type: PacketType.SNAP, zxid, data: null, authinfo: null });
+    const body = w.bytes();
+    const out = new Uint8Array(head.length + body.length);
+    out.set(head);
+    out.set(body, head.length);
+    return out;
+  }
+
+  // ---- following -----------------------------------------------------------------
+
+  async #follow(leaderId: bigint): Promise<void> {
+    this.#state = "following";
+    const server = this.config.servers.get(Number(leaderId));
+    if (!server) throw new Error(`no server.${leaderId} in the config`);
+    let conn: Deno.TcpConn | undefined;
+    // Learner.connectToLeader: 5 tries, 100 ms apart (the leader may still be binding).
+    for (let attempt = 0; attempt < 5 && !conn && !this.#stopping; attempt++) {
+      try {
+        conn = await Deno.connect({ hostname: server.host, port: server.quorumPort });
+      } catch {
+        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
+    }
+    if (!conn) throw new Error(`cannot connect to leader ${leaderId}`);
+    const stream = new Stream(conn);
+    const f = new FollowerCore({
+      myId: this.myId,
+      observer: this.config.servers.get(Number(this.myId))?.role === "observer",
+      acceptedEpoch: this.#acceptedEpoch,
+      currentEpoch: this.#currentEpoch,
+      lastZxid: this.#tree.lastProcessedZxid,
+      tickTimeMs: this.config.tickTime,
+      initLimit: this.config.initLimit,
+      syncLimit: this.config.syncLimit,
+      nowMs: this.#clock.nowMs(),
+    });
+    const { promise: ended, resolve: end } = Promise.withResolvers<void>();
+    let reload = false;
+    this.#endRole = end;
+    // Effects run in order; some (truncate, snapshots) wait for the disk.
+    let chain = Promise.resolve();
+    const fx = (effects: FollowerEffect[]): void => {
+      chain = chain.then(() => this.#followerFx(f, stream, effects, end, (r) => reload ||= r))
+        .catch((e) => {
+          this.#logger.warn(`following failed: ${e instanceof Error ? e.message : e}`);
+          end();
+        });
+    };
+    this.#onPersisted = (upTo) => fx(f.logged(upTo));
+    fx(f.start());
+    const reader = (async () => {
+      const buf = new Uint8Array(64 * 1024);
+      try {
+        for (;;) {
+          const n = await conn.read(buf);
+          if (n === null || stream.closed) break;
+          fx(f.receive(buf.slice(0, n), this.#clock.nowMs()));
+        }
+      } catch { /* closed */ }
+      fx(f.disconnected());
+    })();
+    const ticker = setInterval(() => fx(f.tick(this.#clock.nowMs())), this.config.tickTime / 2);
+    try {
+      await ended;
+    } finally {
+      this.#endRole = undefined;
+      clearInterval(ticker);
+      stream.close();
+      await reader;
+      await chain.catch(() => {});
+      await this.#log.flush().catch(() => {});
+      if (reload) {
+        await this.#log.close();
+        await this.#loadDatabase();
+      }
+    }
+  }
+
+  async #followerFx(
+    f: FollowerCore,
+    stream: Stream,
+    effects: FollowerEffect[],
+    end: () => void,
+    setReload: (r: boolean) => void,
+  ): Promise<void> {
+    for (const e of effects) {
+      switch (e.type) {
+        case "send":
+          stream.write(e.bytes);
+          break;
+        case "acceptedEpoch":
+          this.#acceptedEpoch = e.epoch;
+          this.#writeEpoch("acceptedEpoch", e.epoch);
+          break;
+        case "currentEpoch":
+          this.#currentEpoch = e.epoch;
+          this.#writeEpoch("currentEpoch", e.epoch);
+          break;
+        case "truncate":
+          await this.#truncate(e.zxid);
+          break;
+        case "snapshot":
+          await this.#loadSnap(e.zxid, e.body);
+          break;
+        case "applyUnlogged":
+        case "commit": {
+          const entry = decode(TxnEntry, e.data);
+          if (this.#core) this.#clientFx(this.#core.applyCommitted(entry));
+          else {
+            this.#tree.processTxn(entry.header, entry.txn);
+            this.#tree.lastProcessedZxid = entry.header.zxid;
+            trackSession(this.#sessions, entry);
+          }
+          if (e.type === "commit") this.#remember(e.zxid, e.data);
+          break;
+        }
+        case "takeSnapshot":
+          await this.#takeSnapshot();
+          break;
+        case "log":
+          this.#log.submit(e.zxid, e.data);
+          break;
+        case "serving": {
+          const core = this.#serve("follower", this.#tree.lastProcessedZxid);
+          this.#touch = (id, timeout) => f.touch(id, timeout);
+          this.#forward = (cfx) => {
+            const out: FollowerEffect[] = [];
+            for (const r of cfx.forward ?? []) {
+              out.push(...f.request(r.sessionId, r.cxid, r.op, r.payload, r.authinfo));
+            }
+            for (const r of cfx.revalidate ?? []) {
+              out.push(...f.revalidate(r.sessionId, r.timeoutMs));
+            }
+            for (const o of out) if (o.type === "send") stream.write(o.bytes);
+          };
+          void core;
+          break;
+        }
+        case "synced":
+          if (this.#core) this.#clientFx(this.#core.synced());
+          break;
+        case "revalidated":
+          if (this.#core) this.#clientFx(this.#core.revalidated(e.sessionId, e.valid));
+          break;
+        case "stop":
+          this.#logger.info(`following ends: ${e.reason}`);
+          setReload(e.reloadTree);
+          end();
+          return;
+      }
+    }
+  }
+
+  /** TRUNC: cut the log back to `zxid`, drop newer snapshots, reload the tree. */
+  async #truncate(zxid: bigint): Promise<void> {
+    await this.#log.flush().catch(() => {});
+    await this.#log.truncate(zxid);
+    for (const s of await listSnapshots(this.#storage, this.#snapDir)) {
+      if (s.zxid > zxid) await this.#storage.remove(joinPath(this.#snapDir, s.name));
+    }
+    await this.#log.close();
+    await this.#loadDatabase();
+  }
+
+  /** SNAP: the tree and sessions become the leader's; log txns after `zxid` go. */
+  async #loadSnap(
+    zxid: bigint,
+    body: { bytes: Uint8Array; treeStart: number; sessions: Map<bigint, number> },
+  ): Promise<void> {
+    const tree = new DataTree<Conn>({
+      extendedTypesEnabled: this.config.extendedTypesEnabled,
+      apacheVersion: "3.8",
+    });
+    const r = new JuteReader(body.bytes, body.treeStart);
+    const acls = ACLCache.read(r);
+    const totals = scanSnapshotNodes(body.bytes, r.offset, body.bytes.length);
+    const loader = tree.beginLoad(acls, totals);
+    scanSnapshotNodes(body.bytes, r.offset, body.bytes.length, (v) => loader.add(v));
+    loader.finish();
+    tree.lastProcessedZxid = zxid;
+    this.#tree = tree;
+    this.#sessions = new Map(body.sessions);
+    this.#recent = [];
+    if (this.#log.lastZxid > zxid) {
+      await this.#log.flush().catch(() => {});
+      try {
+        await this.#log.truncate(zxid);
+      } catch { /* no segment at or below zxid: the snapshot NEWLEADER takes covers it */ }
+    }
+  }
+}
+
+function trackSession(
+  sessions: Map<bigint, number>,
+  entry: { header: { type: number; clientId: bigint }; txn: unknown },
+): void {
+  if (entry.header.type === OpCode.createSession) {
+    sessions.set(entry.header.clientId, (entry.txn as { timeOut: number }).timeOut);
+  } else if (entry.header.type === OpCode.closeSession) {
+    sessions.delete(entry.header.clientId);
+  }
+}
+
+/** The quorum config as `QuorumMaj.toString` writes it (NEWLEADER's data). */
+function configText(config: ZkConfig): string {
+  const lines: string[] = [];
+  for (const s of [...config.servers.values()].sort((a, b) => a.id - b.id)) {
+    let line = `server.${s.id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`;
+    if (s.clientPort !== undefined) line += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
+    lines.push(line);
+  }
+  lines.push("version=0");
+  return lines.join("\n");
+}

@@ -1,0 +1,199 @@
+/**
+ * zkts ensembles (zoo.cfg with server.N lines): election, ZAB and the
+ * request pipeline as leader and followers, on real processes and sockets.
+ * The same kazoo sections run against an Apache ZooKeeper 3.8 ensemble and a
+ * zkts one and must observe the same.
+ */
+import assert from "node:assert/strict";
+import { KeeperError, ZooKeeper } from "@zkts/client";
+import { CreateMode, ErrorCode } from "@zkts/jute";
+import { type ApacheEnsemble, startApacheEnsemble } from "../support/apache.ts";
+import { interopTest } from "../support/oracle.ts";
+import { startZktsEnsemble } from "../support/zkts.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array(0));
+
+/** Retries through ConnectionLoss (an election may be under way), bounded. */
+async function retry<T>(op: () => Promise<T>, ms = 20000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await op();
+    } catch (e) {
+      const transient = e instanceof KeeperError &&
+        (e.code === ErrorCode.ConnectionLoss || e.code === ErrorCode.SessionMoved);
+      if (!transient || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** What member `id` holds under `path`: children with data and version, after sync. */
+async function view(ens: ApacheEnsemble, id: number, path: string): Promise<string[]> {
+  const zk = await ZooKeeper.connect(ens.connectStringOf(id), { sessionTimeoutMs: 10000 });
+  try {
+    await zk.sync(path);
+    const out: string[] = [];
+    for (const k of (await zk.getChildren(path)).sort()) {
+      const { data, stat } = await zk.getData(`${path}/${k}`);
+      out.push(`${k}=${dec(data)}@${stat.version}/${stat.mzxid.toString(16)}`);
+    }
+    return out;
+  } finally {
+    await zk.close();
+  }
+}
+
+Deno.test({
+  name: "ensemble: 3 zkts servers elect one leader and serve one tree through every member",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(3, { forceSync: false, tickTime: 500 });
+    const modes = await Promise.all(ens.members.map((m) => ens.mode(m.id)));
+    assert.deepEqual(modes.toSorted(), ["follower", "follower", "leader"]);
+    const leader = (await ens.leader())!;
+    const followers = ens.members.map((m) => m.id).filter((id) => id !== leader);
+    // A client on one follower writes; a client on the other sees it after sync.
+    const a = await ZooKeeper.connect(ens.connectStringOf(followers[0]), {
+      sessionTimeoutMs: 10000,
+    });
+    const b = await ZooKeeper.connect(ens.connectStringOf(followers[1]), {
+      sessionTimeoutMs: 10000,
+    });
+    try {
+      const fired: string[] = [];
+      assert.equal(await b.exists("/app", (e) => fired.push(`${e.type} ${e.path}`)), null);
+      assert.equal(await a.create("/app", enc("v1")), "/app");
+      await a.create("/app/s-", null, { mode: CreateMode.PersistentSequential });
+      await a.create("/app/e", null, { mode: CreateMode.Ephemeral });
+      await b.sync("/app");
+      assert.equal(dec((await b.getData("/app")).data), "v1");
+      assert.deepEqual((await b.getChildren("/app")).sort(), ["e", "s-0000000000"]);
+      assert.deepEqual(fired, ["1 /app"], "the watch set on a follower fires there");
+      // Errors come back from the leader's prep to the follower's client.
+      await assert.rejects(
+        a.create("/app", null),
+        (e) => e instanceof KeeperError && e.code === ErrorCode.NodeExists,
+      );
+      await assert.rejects(
+        b.setData("/app", enc("x"), 7),
+        (e) => e instanceof KeeperError && e.code === ErrorCode.BadVersion,
+      );
+      // A multi through a follower, applied atomically everywhere.
+      await b.transaction().create("/app/m", enc("m")).setData("/app", enc("v2"), 0).commit();
+      // The ephemeral goes when its session closes, on every member.
+      await a.close();
+      await b.sync("/app");
+      assert.deepEqual((await b.getChildren("/app")).sort(), ["m", "s-0000000000"]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    const views = await Promise.all(ens.members.map((m) => view(ens, m.id, "/app")));
+    assert.deepEqual(views[1], views[0]);
+    assert.deepEqual(views[2], views[0]);
+  },
+});
+
+Deno.test({
+  name:
+    "ensemble: the leader dies; a new one is elected, nothing acknowledged is lost, the old one rejoins and catches up",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(3, { forceSync: true, tickTime: 500 });
+    const zk = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 20000 });
+    try {
+      await zk.create("/d", null);
+      const acked: string[] = [];
+      for (let i = 0; i < 50; i++) acked.push(await zk.create(`/d/n${i}`, enc(`${i}`)));
+      const old = (await ens.leader())!;
+      await ens.kill(old);
+      await ens.waitServing();
+      const now = await ens.leader();
+      assert.ok(now !== null && now !== old, `a new leader (${now}, was ${old})`);
+      // Writes go on with two of three.
+      for (let i = 50; i < 80; i++) {
+        acked.push(await retry(() => zk.create(`/d/n${i}`, enc(`${i}`))));
+      }
+      const survivors = ens.members.map((m) => m.id).filter((id) => id !== old);
+      for (const id of survivors) {
+        const v = await view(ens, id, "/d");
+        assert.equal(v.length, 80, `member ${id} holds every acknowledged write`);
+      }
+      // The old leader comes back as a follower and catches up (DIFF or SNAP).
+      await ens.restart(old);
+      assert.equal(await ens.mode(old), "follower");
+      const views = await Promise.all(ens.members.map((m) => view(ens, m.id, "/d")));
+      assert.equal(views[0].length, 80);
+      assert.deepEqual(views[1], views[0]);
+      assert.deepEqual(views[2], views[0]);
+    } finally {
+      await zk.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ensemble: a lone member of three does not serve; with a second one a quorum forms",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(3, { forceSync: false, tickTime: 500 });
+    const leader = (await ens.leader())!;
+    const [f1, f2] = ens.members.map((m) => m.id).filter((id) => id !== leader);
+    await ens.stopMember(f1);
+    await ens.stopMember(f2);
+    // Without a quorum the leader gives up and stays LOOKING: no client is served.
+    const deadline = Date.now() + 15000;
+    while (await ens.mode(leader) !== null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await ens.mode(leader), null, "a lone member stays LOOKING (SEEDS 10.7)");
+    await ens.restart(f1);
+    await ens.waitServing();
+    assert.ok(await ens.leader() !== null);
+  },
+});
+
+const SUITE = new URL("../interop/kazoo/suite.py", import.meta.url).pathname;
+/** The kazoo sections that run on an ensemble (`expiry` needs one server's address). */
+const SECTIONS = ["ops", "acl", "multi", "watches", "recipes", "acl_null_id"];
+
+async function kazoo(
+  connect: string,
+  section: string,
+): Promise<{ code: number; out: string; log: string }> {
+  const o = await new Deno.Command("/usr/bin/python3", {
+    args: [SUITE, connect, section],
+    stdout: "piped",
+    stderr: "piped",
+    env: { PYTHONDONTWRITEBYTECODE: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(o.stdout);
+  return {
+    code: o.code,
+    out: stdout.trim().split("\n").pop() ?? "",
+    log: `${stdout}\n${new TextDecoder().decode(o.stderr).slice(-3000)}`,
+  };
+}
+
+interopTest(
+  "kazoo against an Apache ensemble and a zkts ensemble: same observations",
+  async (t) => {
+    const opts = { forceSync: false, extendedTypesEnabled: true, tickTime: 1000 };
+    await using apache = await startApacheEnsemble(3, opts);
+    await using zkts = await startZktsEnsemble(3, opts);
+    for (const section of SECTIONS) {
+      await t.step(section, async () => {
+        const a = await kazoo(apache.connectString, section);
+        const z = await kazoo(zkts.connectString, section);
+        assert.equal(a.code, 0, `Apache ensemble, ${section}:\n${a.log}`);
+        assert.equal(z.code, 0, `zkts ensemble, ${section}:\n${z.log}`);
+        assert.deepEqual(JSON.parse(z.out), JSON.parse(a.out), `kazoo ${section}: zkts vs Apache`);
+      });
+    }
+  },
+);
