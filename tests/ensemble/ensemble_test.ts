@@ -9,7 +9,7 @@ import { KeeperError, ZooKeeper } from "@zkts/client";
 import { CreateMode, ErrorCode } from "@zkts/jute";
 import { type ApacheEnsemble, startApacheEnsemble } from "../support/apache.ts";
 import { interopTest } from "../support/oracle.ts";
-import { startZktsEnsemble } from "../support/zkts.ts";
+import { startMixedEnsemble, startZktsEnsemble } from "../support/zkts.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array(0));
@@ -195,5 +195,51 @@ interopTest(
         assert.deepEqual(JSON.parse(z.out), JSON.parse(a.out), `kazoo ${section}: zkts vs Apache`);
       });
     }
+  },
+);
+
+interopTest(
+  "mixed ensemble: two Apache members and one zkts member, each leading in turn, one history",
+  async () => {
+    await using ens = await startMixedEnsemble(3, [3], { forceSync: false, tickTime: 500 });
+    const write = async (id: number, name: string) => {
+      const zk = await ZooKeeper.connect(ens.connectStringOf(id), { sessionTimeoutMs: 10000 });
+      try {
+        await retry(async () => {
+          if (!await zk.exists("/mix")) await zk.create("/mix", null).catch(() => {});
+        });
+        await retry(() => zk.create(`/mix/${name}`, enc(`via ${id}`)));
+        await retry(() => zk.setData(`/mix/${name}`, enc(`via ${id}, set`)));
+      } finally {
+        await zk.close();
+      }
+    };
+    const same = async (expect: number) => {
+      const views = [];
+      for (const m of ens.members) if (m.running) views.push(await view(ens, m.id, "/mix"));
+      assert.equal(views[0].length, expect);
+      for (const v of views) assert.deepEqual(v, views[0]);
+    };
+    for (const m of ens.members) await write(m.id, `a${m.id}`);
+    await same(3);
+    const first = (await ens.leader())!;
+    // The leader goes; the other two (one of them zkts unless zkts led) elect anew.
+    await ens.kill(first);
+    await ens.waitServing();
+    const second = (await ens.leader())!;
+    assert.notEqual(second, first);
+    for (const m of ens.members) if (m.id !== first) await write(m.id, `b${m.id}`);
+    await ens.restart(first);
+    await same(5);
+    // Once more, so that zkts has led and followed an Apache leader in one run.
+    await ens.kill(second);
+    await ens.waitServing();
+    const third = (await ens.leader())!;
+    for (const m of ens.members) if (m.id !== second) await write(m.id, `c${m.id}`);
+    await ens.restart(second);
+    await same(7);
+    const leaders = [first, second, third];
+    assert.ok(leaders.includes(3), `zkts (member 3) led at some point: ${leaders}`);
+    assert.ok(leaders.some((l) => l !== 3), `an Apache member led at some point: ${leaders}`);
   },
 );

@@ -421,13 +421,14 @@ export function startApacheEnsemble(
  *
  * @param n members
  * @param opts zoo.cfg settings
- * @param argv the command before the config path, for a server that is not Apache's
+ * @param argv the command before the config path, for a server that is not
+ *   Apache's; a function chooses per member (undefined: Apache's), for mixed ensembles
  * @returns the running ensemble
  */
 export async function startEnsemble(
   n: number,
   opts: ApacheOptions = {},
-  argv?: string[],
+  argv?: string[] | ((id: number) => string[] | undefined),
 ): Promise<ApacheEnsemble> {
   if (!Number.isInteger(n) || n < 1 || n > 9) throw new RangeError(`ensemble size ${n}: 1..9`);
   const dir = await Deno.makeTempDir({ prefix: "zkts-apache-ensemble-" });
@@ -471,7 +472,7 @@ export async function startEnsemble(
         logPath: `${peerDir}/zookeeper.log`,
         outPath: `${peerDir}/zookeeper.out`,
         opts,
-        argv,
+        argv: typeof argv === "function" ? argv(id) : argv,
       }),
     });
   }

@@ -129,6 +129,22 @@ export function startZktsEnsemble(n: number, opts: ApacheOptions = {}): Promise<
   return startEnsemble(n, opts, [Deno.execPath(), "run", "-A", MAIN]);
 }
 
+/**
+ * Starts a mixed ensemble: the members in `zkts` run zkts, the others Apache
+ * ZooKeeper 3.8, speaking one quorum protocol.
+ */
+export function startMixedEnsemble(
+  n: number,
+  zkts: number[],
+  opts: ApacheOptions = {},
+): Promise<ApacheEnsemble> {
+  return startEnsemble(
+    n,
+    opts,
+    (id) => zkts.includes(id) ? [Deno.execPath(), "run", "-A", MAIN] : undefined,
+  );
+}
+
 /** The two servers every interop test body runs against. */
 export const TARGETS: readonly {
   name: string;
