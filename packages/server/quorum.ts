@@ -26,7 +26,12 @@ import {
   DenoStorage,
   joinPath,
   listSnapshots,
+  purge,
   restore,
+  type RollJitter,
+  rollJitter,
+  seededRandom,
+  shouldRoll,
   type Storage,
   type TxnLog,
   writeSnapshot,
@@ -146,6 +151,11 @@ export class QuorumPeer {
   #stopping = false;
   /** Ends the current leading or following. */
   #endRole: (() => void) | undefined;
+  #random = seededRandom(Date.now() & 0x7fffffff);
+  #jitter!: RollJitter;
+  #logCount = 0;
+  #snapshotting: Promise<void> | null = null;
+  #purgeTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(config: ZkConfig, logger: Logger, clock: Clock, listener: Deno.TcpListener) {
     this.config = config;
@@ -167,6 +177,46 @@ export class QuorumPeer {
     });
     this.#clientListener = listener;
     this.#loop = Promise.resolve();
+    this.#jitter = rollJitter(config.snapCount, 0, this.#random);
+    if (config.purgeIntervalHours > 0) {
+      this.#purgeTimer = setInterval(() => {
+        purge({
+          storage: this.#storage,
+          snapDir: this.#snapDir,
+          logDir: this.#logDir,
+          snapRetainCount: config.snapRetainCount,
+        }).then((removed) => {
+          if (removed.length) this.#logger.info(`Purged ${removed.join(", ")}`);
+        }).catch((e) => this.#logger.warn(`purge failed: ${e.message}`));
+      }, config.purgeIntervalHours * 3600_000);
+    }
+  }
+
+  /**
+   * A txn went to the log: SyncRequestProcessor's rule, past snapCount/2 and
+   * a random share of it, rolls the log and snapshots in the background.
+   */
+  #appended(zxid: bigint, bytes: Uint8Array): void {
+    this.#log.submit(zxid, bytes);
+    this.#logCount++;
+    const state = {
+      logCount: this.#logCount,
+      logBytes: 0,
+      snapCount: this.config.snapCount,
+      snapSizeInBytes: 0,
+      jitter: this.#jitter,
+    };
+    if (!shouldRoll(state)) return;
+    this.#jitter = rollJitter(this.config.snapCount, 0, this.#random);
+    this.#logCount = 0;
+    this.#log.roll();
+    if (this.#snapshotting) {
+      this.#logger.warn("Too busy to snap, skipping");
+      return;
+    }
+    this.#snapshotting = this.#takeSnapshot()
+      .catch((e) => this.#logger.error(`snapshot failed: ${e.message}`))
+      .finally(() => this.#snapshotting = null);
   }
 
   /** Loads the dataDir, opens the client port and starts looking for a leader. */
@@ -211,8 +261,9 @@ export class QuorumPeer {
   }
 
   /** `srvr`'s Mode. */
-  get mode(): "leader" | "follower" {
-    return this.#mode ?? "follower";
+  get mode(): "leader" | "follower" | "observer" {
+    if (this.#mode === "leader") return "leader";
+    return this.config.servers.get(Number(this.myId))?.role === "observer" ? "observer" : "follower";
   }
 
   /** The client port's address. */
@@ -229,8 +280,10 @@ export class QuorumPeer {
       this.#clientListener.close();
     } catch { /* closed */ }
     for (const c of this.#clients.values()) c.close();
+    clearInterval(this.#purgeTimer);
     await this.#election.close();
     await this.#loop.catch(() => {});
+    await this.#snapshotting;
     try {
       await this.#log.flush();
     } catch { /* reported */ }
@@ -536,7 +589,7 @@ export class QuorumPeer {
               for (const p of cfx.persist) {
                 const { hdr, txn, digest } = p.prepared;
                 const bytes = encode(TxnEntry, { header: hdr, txn, ...(digest ? { digest } : {}) });
-                this.#log.submit(hdr.zxid, bytes);
+                this.#appended(hdr.zxid, bytes);
                 pendingData.set(hdr.zxid, bytes);
                 fx(leader.propose(hdr.zxid, bytes));
               }
@@ -776,7 +829,7 @@ export class QuorumPeer {
           await this.#takeSnapshot();
           break;
         case "log":
-          this.#log.submit(e.zxid, e.data);
+          this.#appended(e.zxid, e.data);
           break;
         case "serving": {
           const core = this.#serve("follower", this.#tree.lastProcessedZxid);

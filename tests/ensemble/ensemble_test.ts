@@ -103,7 +103,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using ens = await startZktsEnsemble(3, { forceSync: true, tickTime: 500 });
+    // snapCount 20: logs roll and snapshots are taken every 10-20 txns on every member.
+    await using ens = await startZktsEnsemble(3, {
+      forceSync: true,
+      tickTime: 500,
+      extra: { snapCount: 20 },
+    });
     const zk = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 20000 });
     try {
       await zk.create("/d", null);
@@ -130,6 +135,14 @@ Deno.test({
       assert.equal(views[0].length, 80);
       assert.deepEqual(views[1], views[0]);
       assert.deepEqual(views[2], views[0]);
+      for (const m of ens.members) {
+        const files = [...Deno.readDirSync(`${m.dataDir}/version-2`)].map((e) => e.name);
+        assert.ok(files.filter((f) => f.startsWith("log.")).length > 2, `member ${m.id}: ${files}`);
+        assert.ok(
+          files.filter((f) => f.startsWith("snapshot.")).length > 2,
+          `member ${m.id}: ${files}`,
+        );
+      }
     } finally {
       await zk.close();
     }
@@ -243,3 +256,43 @@ interopTest(
     assert.ok(leaders.some((l) => l !== 3), `an Apache member led at some point: ${leaders}`);
   },
 );
+
+Deno.test({
+  name: "ensemble: an observer serves reads and forwards writes, and does not vote",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(4, {
+      forceSync: false,
+      tickTime: 500,
+      observers: [4],
+    });
+    assert.equal(await ens.mode(4), "observer");
+    const obs = await ZooKeeper.connect(ens.connectStringOf(4), { sessionTimeoutMs: 10000 });
+    const other = await ZooKeeper.connect(ens.connectStringOf(1), { sessionTimeoutMs: 10000 });
+    try {
+      const fired: string[] = [];
+      await obs.exists("/o", (e) => fired.push(`${e.type} ${e.path}`));
+      await obs.create("/o", enc("via observer"));
+      await other.sync("/o");
+      assert.equal(dec((await other.getData("/o")).data), "via observer");
+      await other.setData("/o", enc("v2"));
+      await obs.sync("/o");
+      assert.equal(dec((await obs.getData("/o")).data), "v2");
+      assert.deepEqual(fired, ["1 /o"]);
+    } finally {
+      await obs.close();
+      await other.close();
+    }
+    // Two of the three voters down: no quorum, though the observer is up.
+    const leader = (await ens.leader())!;
+    const voters = [1, 2, 3].filter((id) => id !== leader);
+    await ens.stopMember(voters[0]);
+    await ens.stopMember(voters[1]);
+    const deadline = Date.now() + 15000;
+    while (await ens.mode(leader) !== null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await ens.mode(leader), null, "an observer does not make a quorum");
+  },
+});

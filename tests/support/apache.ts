@@ -80,6 +80,8 @@ export interface ApacheOptions {
   systemProperties?: Record<string, string>;
   /** More JVM flags, after {@linkcode FAST_JVM_FLAGS}. */
   jvmFlags?: string[];
+  /** Ensemble members that are observers (`server.N=...:observer`, `peerType=observer`). */
+  observers?: number[];
   /** Keep the temp dir (config, data, logs) after `stop()`. Default false. */
   keepDir?: boolean;
   /** How long to wait for the server(s) to serve. Default 30 000 ms (60 000 for ensembles). */
@@ -477,13 +479,21 @@ export async function startEnsemble(
     });
   }
   const servers: Record<string, string> = {};
+  const observers = new Set(opts.observers ?? []);
   for (const p of peers) {
-    servers[`server.${p.id}`] = `${LOOPBACK}:${p.quorumPort}:${p.electionPort}`;
+    servers[`server.${p.id}`] = `${LOOPBACK}:${p.quorumPort}:${p.electionPort}${
+      observers.has(p.id) ? ":observer" : ""
+    }`;
   }
   for (const p of peers) {
     await Deno.writeTextFile(
       `${p.dir}/zoo.cfg`,
-      zooCfg({ dataDir: p.dataDir, clientPort: p.clientPort, ...servers }, opts),
+      zooCfg({
+        dataDir: p.dataDir,
+        clientPort: p.clientPort,
+        ...servers,
+        ...(observers.has(p.id) ? { peerType: "observer" } : {}),
+      }, opts),
     );
   }
   const peer = (id: number) => {
