@@ -263,7 +263,9 @@ export class QuorumPeer {
   /** `srvr`'s Mode. */
   get mode(): "leader" | "follower" | "observer" {
     if (this.#mode === "leader") return "leader";
-    return this.config.servers.get(Number(this.myId))?.role === "observer" ? "observer" : "follower";
+    return this.config.servers.get(Number(this.myId))?.role === "observer"
+      ? "observer"
+      : "follower";
   }
 
   /** The client port's address. */
