@@ -208,6 +208,18 @@ interopTest(
         assert.deepEqual(JSON.parse(z.out), JSON.parse(a.out), `kazoo ${section}: zkts vs Apache`);
       });
     }
+    // Session expiry is the leader's job, for clients of followers too.
+    await t.step("expiry, client on a follower", async () => {
+      const follower = async (e: ApacheEnsemble) => {
+        for (const m of e.members) if (await e.mode(m.id) === "follower") return m.id;
+        throw new Error("no follower");
+      };
+      const a = await kazoo(apache.connectStringOf(await follower(apache)), "expiry");
+      const z = await kazoo(zkts.connectStringOf(await follower(zkts)), "expiry");
+      assert.equal(a.code, 0, `Apache ensemble:\n${a.log}`);
+      assert.equal(z.code, 0, `zkts ensemble:\n${z.log}`);
+      assert.deepEqual(JSON.parse(z.out), JSON.parse(a.out));
+    });
   },
 );
 
