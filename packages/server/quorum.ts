@@ -339,6 +339,27 @@ export class QuorumPeer {
     this.#log = restored.log;
   }
 
+  /** Applies the logged txns after the tree's last zxid. */
+  async #fastForward(): Promise<void> {
+    await this.#log.flush().catch(() => {});
+    const from = this.#tree.lastProcessedZxid + 1n;
+    let n = 0;
+    for await (const rec of this.#log.read(from)) {
+      const entry = decode(TxnEntry, rec.bytes);
+      if (entry.header.zxid <= this.#tree.lastProcessedZxid) continue;
+      this.#tree.processTxn(entry.header, entry.txn);
+      this.#tree.lastProcessedZxid = entry.header.zxid;
+      trackSession(this.#sessions, entry);
+      this.#remember(entry.header.zxid, rec.bytes);
+      n++;
+    }
+    if (n > 0) {
+      this.#logger.info(
+        `fast-forwarded ${n} logged txns to 0x${this.#tree.lastProcessedZxid.toString(16)}`,
+      );
+    }
+  }
+
   #remember(zxid: bigint, data: Uint8Array): void {
     this.#recent.push({ zxid, data });
     if (this.#recent.length > COMMITTED_LOG_COUNT) this.#recent.shift();
@@ -419,6 +440,12 @@ export class QuorumPeer {
         this.#logger.warn(`${this.#state} ended: ${e instanceof Error ? e.message : e}`);
       }
       this.#stopServing();
+      // ZooKeeperServer.shutdown → fastForwardDataBase: the tree takes every
+      // txn in the log, committed or not, before this peer votes with its
+      // last zxid (a txn a quorum logged may have been acknowledged).
+      await this.#fastForward().catch((e) =>
+        this.#logger.warn(`fast-forward failed: ${e.message}`)
+      );
       if (this.#stopping) return;
       await new Promise((r) => setTimeout(r, 50));
     }
