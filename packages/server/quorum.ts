@@ -337,6 +337,17 @@ export class QuorumPeer {
     this.#sessions = sessions;
     this.#recent = recent;
     this.#log = restored.log;
+    this.#initConfigNode();
+  }
+
+  /**
+   * ZKDatabase.initConfigInZKDatabase: /zookeeper/config holds the quorum
+   * config as text, set outside any txn (version -1, mzxid = the config's
+   * version), after every load and every SNAP.
+   */
+  #initConfigNode(): void {
+    const data = new TextEncoder().encode(configText(this.config));
+    this.#tree.setData("/zookeeper/config", data, -1, 0n, BigInt(this.#clock.wallMs()));
   }
 
   /** Applies the logged txns after the tree's last zxid. */
@@ -921,6 +932,7 @@ export class QuorumPeer {
     this.#tree = tree;
     this.#sessions = new Map(body.sessions);
     this.#recent = [];
+    this.#initConfigNode();
     if (this.#log.lastZxid > zxid) {
       await this.#log.flush().catch(() => {});
       try {
