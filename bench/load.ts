@@ -6,13 +6,14 @@
  *
  *   deno run -A bench/load.ts [--seconds 5] [--sessions 8] [--depth 32] [--bytes 100]
  *     [--only Apache|zkts] [--snapCount N (both servers; default Apache's 100000)]
+ *     [--ensemble 3 (each side an ensemble of that many members; sessions spread over them)]
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { ZooKeeper } from "@zkts/client";
-import { type ApacheServer, startApache } from "../tests/support/apache.ts";
-import { startZkts } from "../tests/support/zkts.ts";
+import { type ApacheOptions, startApache, startApacheEnsemble } from "../tests/support/apache.ts";
+import { startZkts, startZktsEnsemble } from "../tests/support/zkts.ts";
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     bytes: { type: "string", default: "100" },
     only: { type: "string" },
     snapCount: { type: "string" },
+    ensemble: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -66,7 +68,12 @@ async function phase(
   return { ops, opsPerSec: ops / secs, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) };
 }
 
-async function run(name: string, server: ApacheServer): Promise<Record<string, Result>> {
+interface Target {
+  connectString: string;
+  stop(): Promise<void>;
+}
+
+async function run(name: string, server: Target): Promise<Record<string, Result>> {
   const clients = await Promise.all(
     Array.from(
       { length: SESSIONS },
@@ -97,7 +104,14 @@ async function run(name: string, server: ApacheServer): Promise<Record<string, R
 }
 
 const results: Record<string, Record<string, Result>> = {};
-for (const [name, start] of [["Apache", startApache], ["zkts", startZkts]] as const) {
+const members = values.ensemble ? Number(values.ensemble) : 0;
+const starters: [string, (o: ApacheOptions) => Promise<Target>][] = members > 0
+  ? [
+    ["Apache", (o) => startApacheEnsemble(members, o)],
+    ["zkts", (o) => startZktsEnsemble(members, o)],
+  ]
+  : [["Apache", startApache], ["zkts", startZkts]];
+for (const [name, start] of starters) {
   if (values.only && values.only !== name) continue;
   const server = await start({
     forceSync: true,
@@ -117,7 +131,9 @@ for (const [name, start] of [["Apache", startApache], ["zkts", startZkts]] as co
 
 const f = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 console.log(
-  `\nload: ${SESSIONS} sessions x ${DEPTH} outstanding, ${BYTES}-byte values, ${SECONDS} s per op, fsync on\n`,
+  `\nload: ${SESSIONS} sessions x ${DEPTH} outstanding, ${BYTES}-byte values, ${SECONDS} s per op, fsync on${
+    members > 0 ? `, ensembles of ${members}` : ""
+  }\n`,
 );
 console.log("| op | server | ops/s | p50 ms | p99 ms |");
 console.log("|---|---|---:|---:|---:|");
