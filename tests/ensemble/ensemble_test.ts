@@ -132,6 +132,14 @@ Deno.test({
       await ens.kill(old);
       const now = await leaderOtherThan(ens, old);
       assert.notEqual(now, old);
+      // SEEDS 20.4: zxid = epoch << 32 | counter; the new leader's epoch is one
+      // more and its counter starts again from 1.
+      const before = (await zk.exists("/d/n49"))!.czxid;
+      await retry(() => zk.create("/d/first-of-epoch", null));
+      const after = (await zk.exists("/d/first-of-epoch"))!.czxid;
+      assert.equal(after >> 32n, (before >> 32n) + 1n);
+      assert.ok((after & 0xffffffffn) < 5n, `counter restarts: 0x${after.toString(16)}`);
+      await zk.delete("/d/first-of-epoch");
       // Writes go on with two of three.
       for (let i = 50; i < 80; i++) {
         acked.push(await retry(() => zk.create(`/d/n${i}`, enc(`${i}`))));
@@ -315,5 +323,109 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(await ens.mode(leader), null, "an observer does not make a quorum");
+  },
+});
+
+Deno.test({
+  name:
+    "ensemble: start-up 1 → 2 → 3 (SEEDS 20.1): 1 alone stays LOOKING, 2 leads once it starts, 3 follows",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(3, {
+      forceSync: false,
+      tickTime: 500,
+      startOnly: [1],
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await ens.mode(1), null, "server 1 alone does not serve");
+    await ens.restart(2); // starts it; waits until it serves
+    assert.equal(await leaderOtherThan(ens, -1), 2, "votes (1,0) and (2,0): the larger id leads");
+    assert.equal(await ens.mode(1), "follower");
+    await ens.restart(3);
+    assert.equal(await ens.mode(3), "follower", "a server started later joins as follower");
+    assert.equal(await ens.leader(), 2);
+  },
+});
+
+Deno.test({
+  name: "ensemble: 5 members tolerate 2 down, not 3 (SEEDS 20.7)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(5, { forceSync: false, tickTime: 500 });
+    const zk = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 20000 });
+    try {
+      await zk.create("/five", null);
+      const leader = await leaderOtherThan(ens, -1);
+      const others = ens.members.map((m) => m.id).filter((id) => id !== leader);
+      // Two down, the leader among them: three of five still elect and serve.
+      await ens.kill(leader);
+      await ens.kill(others[0]);
+      const next = await leaderOtherThan(ens, leader);
+      assert.ok(next !== others[0]);
+      await retry(() => zk.create("/five/after-two", null));
+      // A third down: no quorum, nobody serves.
+      const third = others.find((id) => id !== others[0] && id !== next)!;
+      await ens.kill(next);
+      const deadline = Date.now() + 15000;
+      while (Date.now() < deadline) {
+        const modes = await Promise.all(
+          [third, ...others.filter((id) => id !== others[0] && id !== third)].map((id) =>
+            ens.mode(id)
+          ),
+        );
+        if (modes.every((m) => m === null)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const m of ens.members) {
+        if (m.running) assert.equal(await ens.mode(m.id), null, `member ${m.id} must not serve`);
+      }
+    } finally {
+      await zk.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ensemble: a rolling restart, one member at a time, never stops the service (SEEDS 20.27)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using ens = await startZktsEnsemble(3, { forceSync: true, tickTime: 500 });
+    const zk = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 20000 });
+    try {
+      await zk.create("/roll", null);
+      let n = 0;
+      let stop = false;
+      const acked: string[] = [];
+      const writer = (async () => {
+        while (!stop) {
+          // A ConnectionLoss may hide a create that was applied: only acknowledged ones count.
+          const name = `w${n++}`;
+          try {
+            await zk.create(`/roll/${name}`, null);
+            acked.push(name);
+          } catch (e) {
+            if (!(e instanceof KeeperError) || e.code !== ErrorCode.ConnectionLoss) throw e;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      })();
+      for (const m of ens.members) {
+        await ens.restart(m.id);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      stop = true;
+      await writer;
+      assert.ok(acked.length > 10, `writes went on during the restarts (${acked.length})`);
+      const views = await Promise.all(ens.members.map((m) => view(ens, m.id, "/roll")));
+      const names = new Set(views[0].map((v) => v.split("=")[0]));
+      for (const a of acked) assert.ok(names.has(a), `acknowledged ${a} is there`);
+      assert.deepEqual(views[1], views[0]);
+      assert.deepEqual(views[2], views[0]);
+    } finally {
+      await zk.close();
+    }
   },
 });

@@ -80,6 +80,8 @@ export interface ApacheOptions {
   systemProperties?: Record<string, string>;
   /** More JVM flags, after {@linkcode FAST_JVM_FLAGS}. */
   jvmFlags?: string[];
+  /** Spawn only these members at first (the others with `restart(id)`); do not wait for a quorum. */
+  startOnly?: number[];
   /** Ensemble members that are observers (`server.N=...:observer`, `peerType=observer`). */
   observers?: number[];
   /** Keep the temp dir (config, data, logs) after `stop()`. Default false. */
@@ -532,8 +534,10 @@ export async function startEnsemble(
 
   const t0 = performance.now();
   try {
-    for (const p of peers) p.proc.spawn();
-    await waitServing();
+    const first = opts.startOnly ? new Set(opts.startOnly) : undefined;
+    for (const p of peers) if (!first || first.has(p.id)) p.proc.spawn();
+    // Members started one by one (startOnly): the caller waits for what it expects.
+    if (!first) await waitServing();
   } catch (e) {
     const logs = allLogs();
     await stopAll();
