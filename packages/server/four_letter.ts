@@ -20,6 +20,14 @@ export interface FourLetterHost {
   readonly core: ServerCore;
   /** Default "standalone". */
   readonly mode?: "standalone" | "leader" | "follower" | "observer";
+  /** An ensemble member's quorum facts, for `conf` and the leader's `mntr` keys. */
+  readonly quorum?: {
+    serverId: number;
+    /** Learners connected to the leader, and those past NEWLEADER (leader only). */
+    learners?: number;
+    syncedFollowers?: number;
+    syncedObservers?: number;
+  };
 }
 
 /** The version string zkts reports: the protocol level it speaks, then its own name. */
@@ -140,7 +148,8 @@ export function fourLetterWord(word: string, server: FourLetterHost): string {
         `minSessionTimeout=${cfg.minSessionTimeout}`,
         `maxSessionTimeout=${cfg.maxSessionTimeout}`,
         `clientPortListenBacklog=-1`,
-        `serverId=0`,
+        `serverId=${server.quorum?.serverId ?? 0}`,
+        ...(server.quorum ? quorumConf(cfg, server.quorum.serverId) : []),
         "",
       ].join("\n");
     case "envi":
@@ -336,7 +345,36 @@ export function monitorLines(server: FourLetterHost): [string, string | number][
     ["zk_throttled_ops", 0],
     ["zk_heap_used_bytes", mem.heapUsed],
     ["zk_rss_bytes", mem.rss],
+    // The leader's own keys (Leader / LeaderZooKeeperServer metrics).
+    ...(server.mode === "leader" && server.quorum
+      ? [
+        ["zk_learners", server.quorum.learners ?? 0],
+        ["zk_synced_followers", server.quorum.syncedFollowers ?? 0],
+        ["zk_synced_non_voting_followers", 0],
+        ["zk_synced_observers", server.quorum.syncedObservers ?? 0],
+        ["zk_pending_syncs", 0],
+      ] as [string, number][]
+      : []),
   ];
+}
+
+/** ConfCommand's quorum lines (QuorumPeer.getQuorumVerifier, peer type, ports). */
+function quorumConf(cfg: ZkConfig, serverId: number): string[] {
+  const me = cfg.servers.get(serverId);
+  const lines = [
+    `initLimit=${cfg.initLimit}`,
+    `syncLimit=${cfg.syncLimit}`,
+    `electionAlg=3`,
+    `electionPort=${me?.electionPort ?? -1}`,
+    `quorumPort=${me?.quorumPort ?? -1}`,
+    `peerType=${me?.role === "observer" ? 1 : 0}`,
+    `membership: `,
+  ];
+  for (const s of [...cfg.servers.values()].sort((a, b) => a.id - b.id)) {
+    lines.push(`server.${s.id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`);
+  }
+  lines.push("version=0");
+  return lines;
 }
 
 function maxFds(): number {

@@ -146,6 +146,8 @@ export class QuorumPeer {
   #nextId = 1;
   #core: ServerCore | undefined;
   #mode: "leader" | "follower" | undefined;
+  /** The leader's ZAB core while leading (for `mntr`). */
+  #leaderCore: LeaderCore | undefined;
   #onPersisted: (upTo: bigint) => void = () => {};
   #loop: Promise<void>;
   #stopping = false;
@@ -494,7 +496,12 @@ export class QuorumPeer {
           if (n >= 4 && isFourLetterWord(chunk.subarray(0, 4))) {
             const word = new TextDecoder().decode(chunk.subarray(0, 4));
             const text = this.#core
-              ? fourLetterWord(word, { config: this.config, core: this.#core, mode: this.mode })
+              ? fourLetterWord(word, {
+                config: this.config,
+                core: this.#core,
+                mode: this.mode,
+                quorum: { serverId: Number(this.myId), ...this.#leaderCore?.learnerCounts() },
+              })
               : "This ZooKeeper instance is not currently serving requests\n";
             s.write(new TextEncoder().encode(text));
             s.closeAfterWrite();
@@ -598,6 +605,7 @@ export class QuorumPeer {
     });
     const { promise: ended, resolve: end } = Promise.withResolvers<void>();
     this.#endRole = end;
+    this.#leaderCore = leader;
     let containerTimer: ReturnType<typeof setInterval> | undefined;
     let sessionTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -720,6 +728,7 @@ export class QuorumPeer {
       await ended;
     } finally {
       this.#endRole = undefined;
+      this.#leaderCore = undefined;
       clearInterval(ticker);
       clearInterval(sessionTimer);
       clearInterval(containerTimer);

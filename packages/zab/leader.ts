@@ -237,6 +237,18 @@ export class LeaderCore {
     return this.#lastCommitted;
   }
 
+  /** How many learners are connected, and how many followers and observers are past NEWLEADER. */
+  learnerCounts(): { learners: number; syncedFollowers: number; syncedObservers: number } {
+    let syncedFollowers = 0;
+    let syncedObservers = 0;
+    for (const l of this.#learners.values()) {
+      if (l.stage !== "broadcast") continue;
+      if (l.observer) syncedObservers++;
+      else syncedFollowers++;
+    }
+    return { learners: this.#learners.size, syncedFollowers, syncedObservers };
+  }
+
   /** Learners past NEWLEADER, by id (for `mntr`'s synced followers). */
   syncedLearners(): Sid[] {
     return [...this.#learners.values()].filter((l) => l.stage === "broadcast").map((l) => l.sid);

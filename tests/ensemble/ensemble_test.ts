@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { KeeperError, ZooKeeper } from "@zkts/client";
 import { CreateMode, ErrorCode } from "@zkts/jute";
-import { type ApacheEnsemble, startApacheEnsemble } from "../support/apache.ts";
+import { type ApacheEnsemble, fourLetter, startApacheEnsemble } from "../support/apache.ts";
 import { interopTest } from "../support/oracle.ts";
 import { startMixedEnsemble, startZktsEnsemble } from "../support/zkts.ts";
 
@@ -68,6 +68,18 @@ Deno.test({
     const modes = await Promise.all(ens.members.map((m) => ens.mode(m.id)));
     assert.deepEqual(modes.toSorted(), ["follower", "follower", "leader"]);
     const leader = await leaderOtherThan(ens, -1);
+    // The leader's mntr keys and conf's quorum lines, as Apache prints them.
+    const port = ens.members[leader - 1].clientPort;
+    const deadline = Date.now() + 10000;
+    let mntr = "";
+    while (!/zk_synced_followers\t2/.test(mntr) && Date.now() < deadline) {
+      mntr = await fourLetter(ens.host, port, "mntr");
+    }
+    assert.match(mntr, /zk_server_state\tleader/);
+    assert.match(mntr, /zk_synced_followers\t2/);
+    const conf = await fourLetter(ens.host, port, "conf");
+    assert.match(conf, new RegExp(`serverId=${leader}\n`));
+    assert.match(conf, /membership: \nserver\.1=.*:participant\nserver\.2=/);
     const followers = ens.members.map((m) => m.id).filter((id) => id !== leader);
     // A client on one follower writes; a client on the other sees it after sync.
     const a = await ZooKeeper.connect(ens.connectStringOf(followers[0]), {
