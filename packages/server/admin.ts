@@ -7,19 +7,25 @@
  * @module
  */
 import { Hono } from "hono";
-import type { ZkServer } from "./server.ts";
-import { fourLetterWord, monitorLines, ZK_VERSION } from "./four_letter.ts";
+import type { Histogram } from "./core.ts";
+import { type FourLetterHost, fourLetterWord, monitorLines, ZK_VERSION } from "./four_letter.ts";
+
+/** What the admin API and `/metrics` read of a server (a standalone `ZkServer` or an ensemble member). */
+export interface AdminHost extends FourLetterHost {
+  /** Append-to-durable time of the txn log. */
+  readonly logSyncHistogram: Histogram;
+}
 
 type Json = Record<string, unknown>;
 
 interface AdminCommand {
   names: string[];
-  run(server: ZkServer): Json;
+  run(server: AdminHost): Json;
 }
 
 const hex = (n: bigint) => "0x" + BigInt.asUintN(64, n).toString(16);
 
-function connectionsInfo(server: ZkServer): Json[] {
+function connectionsInfo(server: AdminHost): Json[] {
   return [...server.core.connections()].map((c) => ({
     remote_socket_address: `${c.host}:${c.port}`,
     interest_ops: 1,
@@ -39,7 +45,7 @@ function connectionsInfo(server: ZkServer): Json[] {
   }));
 }
 
-function serverStats(server: ZkServer): Json {
+function serverStats(server: AdminHost): Json {
   const s = server.core.stats;
   return {
     packets_sent: s.packetsSent,
@@ -48,7 +54,7 @@ function serverStats(server: ZkServer): Json {
     client_response_stats: {},
     provider_null: false,
     uptime: Math.floor(performance.now() - s.startedAtMs),
-    server_state: "standalone",
+    server_state: server.mode ?? "standalone",
     outstanding_requests: server.core.outstanding,
     min_latency: s.requests === 0 ? 0 : s.minLatencyMs,
     avg_latency: s.requests === 0 ? 0 : s.totalLatencyMs / s.requests,
@@ -60,7 +66,7 @@ function serverStats(server: ZkServer): Json {
   };
 }
 
-function watchesByConn(server: ZkServer): { byConn: Json; byPath: Json; paths: number } {
+function watchesByConn(server: AdminHost): { byConn: Json; byPath: Json; paths: number } {
   const byConn: Record<string, string[]> = {};
   const byPath: Record<string, string[]> = {};
   for (const [path, watchers] of server.core.tree.watchManagers.data.byPath()) {
@@ -200,7 +206,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
 ];
 
 /** A four-letter word's text regardless of the whitelist (the admin API has its own gate). */
-function fourLetterWordUnchecked(word: string, s: ZkServer): string {
+function fourLetterWordUnchecked(word: string, s: AdminHost): string {
   const had = s.config.fourLetterWords.has(word);
   s.config.fourLetterWords.add(word);
   try {
@@ -219,7 +225,7 @@ function findCommand(name: string): AdminCommand | undefined {
  * `GET /commands/<name>` runs one and answers JSON with `command` and
  * `error` as Apache's JsonOutputter writes them.
  */
-export function adminApp(server: ZkServer): Hono {
+export function adminApp(server: AdminHost): Hono {
   const app = new Hono();
   app.get("/commands", (c) => {
     const links = ADMIN_COMMANDS.map((cmd) =>
@@ -237,7 +243,16 @@ export function adminApp(server: ZkServer): Hono {
         { "content-type": "application/json" },
       );
     }
-    const body: Json = { ...cmd.run(server), command: cmd.names[0], error: null };
+    let body: Json;
+    try {
+      body = { ...cmd.run(server), command: cmd.names[0], error: null };
+    } catch {
+      // An ensemble member between leaders has no request pipeline to report on.
+      body = {
+        command: cmd.names[0],
+        error: "This ZooKeeper instance is not currently serving requests",
+      };
+    }
     return c.body(JSON.stringify(body, null, 2), 200, { "content-type": "application/json" });
   });
   return app;
@@ -248,7 +263,7 @@ export function adminApp(server: ZkServer): Hono {
  * (znode_count, watch_count, outstanding_requests, ...) and a request
  * latency histogram.
  */
-export function prometheusText(server: ZkServer): string {
+export function prometheusText(server: AdminHost): string {
   const out: string[] = [];
   const gauge = (name: string, help: string, v: number) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`);
@@ -293,7 +308,7 @@ export function prometheusText(server: ZkServer): string {
 }
 
 /** The `/metrics` app. */
-export function metricsApp(server: ZkServer): Hono {
+export function metricsApp(server: AdminHost): Hono {
   const app = new Hono();
   app.get("/metrics", (c) =>
     c.body(prometheusText(server), 200, {

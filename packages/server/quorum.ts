@@ -48,7 +48,15 @@ import {
   SNAP_SIGNATURE,
 } from "@zkts/zab";
 import type { ZkConfig } from "./config.ts";
-import { type Clock, type Conn, type Effects, ServerCore } from "./core.ts";
+import {
+  type Clock,
+  type Conn,
+  type Effects,
+  Histogram,
+  LATENCY_BOUNDS_MS,
+  ServerCore,
+} from "./core.ts";
+import { adminApp, type AdminHost, metricsApp } from "./admin.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
@@ -158,6 +166,11 @@ export class QuorumPeer {
   #logCount = 0;
   #snapshotting: Promise<void> | null = null;
   #purgeTimer: ReturnType<typeof setInterval> | undefined;
+  #http: Deno.HttpServer[] = [];
+  /** Append-to-durable time of the txn log, for `/metrics`. */
+  readonly logSyncHistogram: Histogram = new Histogram(LATENCY_BOUNDS_MS);
+  #pendingZxids: bigint[] = [];
+  #pendingSince: number[] = [];
 
   private constructor(config: ZkConfig, logger: Logger, clock: Clock, listener: Deno.TcpListener) {
     this.config = config;
@@ -201,6 +214,10 @@ export class QuorumPeer {
   #appended(zxid: bigint, bytes: Uint8Array): void {
     this.#log.submit(zxid, bytes);
     this.#logCount++;
+    if (this.#pendingZxids.length < 100_000) {
+      this.#pendingZxids.push(zxid);
+      this.#pendingSince.push(performance.now());
+    }
     const state = {
       logCount: this.#logCount,
       logBytes: 0,
@@ -241,9 +258,45 @@ export class QuorumPeer {
     // always starts from one (the log alone is not trusted to be complete).
     await peer.#takeSnapshot();
     await peer.#election.manager.listen();
+    peer.#startHttp();
     peer.#acceptClients();
     peer.#loop = peer.#run();
     return peer;
+  }
+
+  /** The admin API and `/metrics`, when zoo.cfg asks for them (as the standalone server). */
+  #startHttp(): void {
+    const cfg = this.config;
+    // deno-lint-ignore no-this-alias
+    const peer = this;
+    const host: AdminHost = {
+      config: cfg,
+      get core() {
+        return peer.core;
+      },
+      get mode() {
+        return peer.mode;
+      },
+      get quorum() {
+        return { serverId: Number(peer.myId), ...peer.#leaderCore?.learnerCounts() };
+      },
+      logSyncHistogram: this.logSyncHistogram,
+    };
+    const quiet = { onListen: () => {} };
+    if (cfg.adminEnableServer) {
+      this.#http.push(Deno.serve({
+        hostname: cfg.adminServerAddress,
+        port: cfg.adminServerPort,
+        ...quiet,
+      }, adminApp(host).fetch));
+    }
+    if (cfg.metricsHttpPort !== undefined) {
+      this.#http.push(Deno.serve({
+        hostname: cfg.metricsHttpHost,
+        port: cfg.metricsHttpPort,
+        ...quiet,
+      }, metricsApp(host).fetch));
+    }
   }
 
   /** The role now. */
@@ -285,6 +338,7 @@ export class QuorumPeer {
     } catch { /* closed */ }
     for (const c of this.#clients.values()) c.close();
     clearInterval(this.#purgeTimer);
+    for (const h of this.#http) await h.shutdown().catch(() => {});
     await this.#election.close();
     await this.#loop.catch(() => {});
     await this.#snapshotting;
@@ -312,7 +366,18 @@ export class QuorumPeer {
       preAllocSize: this.config.preAllocSizeBytes,
       logger: this.#logger,
       nodeSink: sink,
-      onPersisted: (upTo) => this.#onPersisted(upTo),
+      onPersisted: (upTo) => {
+        const now = performance.now();
+        let i = 0;
+        while (i < this.#pendingZxids.length && this.#pendingZxids[i] <= upTo) {
+          this.logSyncHistogram.observe(now - this.#pendingSince[i++]);
+        }
+        if (i > 0) {
+          this.#pendingZxids.splice(0, i);
+          this.#pendingSince.splice(0, i);
+        }
+        this.#onPersisted(upTo);
+      },
       onFailure: (e) => {
         this.#logger.error(`FATAL: the txn log failed: ${e.message}`);
         this.#endRole?.();
