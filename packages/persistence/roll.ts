@@ -74,3 +74,62 @@ export function shouldRoll(s: RollState): boolean {
   return s.logCount > Math.floor(s.snapCount / 2) + s.jitter.randRoll ||
     (s.snapSizeInBytes > 0 && s.logBytes > Math.floor(s.snapSizeInBytes / 2) + s.jitter.randSize);
 }
+
+/**
+ * SyncRequestProcessor's counting, kept: count each txn appended with
+ * {@linkcode RollCounter.append}; it says when to roll the log and snapshot,
+ * and draws the next period's random offsets itself.
+ *
+ * @example Roll somewhere between 50 and 100 txns
+ * ```ts
+ * import { RollCounter, seededRandom } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const c = new RollCounter(100, 0, seededRandom(1));
+ * let n = 1;
+ * while (!c.append()) n++;
+ * assert.ok(n > 50 && n <= 100);
+ * ```
+ */
+export class RollCounter {
+  #snapCount: number;
+  #snapSizeInBytes: number;
+  #random: Random;
+  #jitter: RollJitter;
+  #count = 0;
+  #bytes = 0;
+
+  /**
+   * @param snapCount txns between snapshots (Apache's `snapCount`)
+   * @param snapSizeInBytes log bytes between snapshots; 0 turns the size rule off
+   * @param random the injected randomness
+   */
+  constructor(snapCount: number, snapSizeInBytes: number, random: Random) {
+    this.#snapCount = snapCount;
+    this.#snapSizeInBytes = snapSizeInBytes;
+    this.#random = random;
+    this.#jitter = rollJitter(snapCount, snapSizeInBytes, random);
+  }
+
+  /**
+   * One txn of `bytes` was appended.
+   *
+   * @returns whether to roll the log and take a snapshot now (the count starts again)
+   */
+  append(bytes = 0): boolean {
+    this.#count++;
+    this.#bytes += bytes;
+    const roll = shouldRoll({
+      logCount: this.#count,
+      logBytes: this.#bytes,
+      snapCount: this.#snapCount,
+      snapSizeInBytes: this.#snapSizeInBytes,
+      jitter: this.#jitter,
+    });
+    if (roll) {
+      this.#count = 0;
+      this.#bytes = 0;
+      this.#jitter = rollJitter(this.#snapCount, this.#snapSizeInBytes, this.#random);
+    }
+    return roll;
+  }
+}

@@ -28,10 +28,8 @@ import {
   listSnapshots,
   purge,
   restore,
-  type RollJitter,
-  rollJitter,
+  RollCounter,
   seededRandom,
-  shouldRoll,
   type Storage,
   type TxnLog,
   writeSnapshot,
@@ -161,9 +159,7 @@ export class QuorumPeer {
   #stopping = false;
   /** Ends the current leading or following. */
   #endRole: (() => void) | undefined;
-  #random = seededRandom(Date.now() & 0x7fffffff);
-  #jitter!: RollJitter;
-  #logCount = 0;
+  #roller: RollCounter;
   #snapshotting: Promise<void> | null = null;
   #purgeTimer: ReturnType<typeof setInterval> | undefined;
   #http: Deno.HttpServer[] = [];
@@ -192,7 +188,7 @@ export class QuorumPeer {
     });
     this.#clientListener = listener;
     this.#loop = Promise.resolve();
-    this.#jitter = rollJitter(config.snapCount, 0, this.#random);
+    this.#roller = new RollCounter(config.snapCount, 0, seededRandom(Date.now() & 0x7fffffff));
     if (config.purgeIntervalHours > 0) {
       this.#purgeTimer = setInterval(() => {
         purge({
@@ -213,21 +209,11 @@ export class QuorumPeer {
    */
   #appended(zxid: bigint, bytes: Uint8Array): void {
     this.#log.submit(zxid, bytes);
-    this.#logCount++;
     if (this.#pendingZxids.length < 100_000) {
       this.#pendingZxids.push(zxid);
       this.#pendingSince.push(performance.now());
     }
-    const state = {
-      logCount: this.#logCount,
-      logBytes: 0,
-      snapCount: this.config.snapCount,
-      snapSizeInBytes: 0,
-      jitter: this.#jitter,
-    };
-    if (!shouldRoll(state)) return;
-    this.#jitter = rollJitter(this.config.snapCount, 0, this.#random);
-    this.#logCount = 0;
+    if (!this.#roller.append()) return;
     this.#log.roll();
     if (this.#snapshotting) {
       this.#logger.warn("Too busy to snap, skipping");
@@ -460,6 +446,13 @@ export class QuorumPeer {
     this.#writeEpoch("acceptedEpoch", this.#acceptedEpoch);
   }
 
+  /** An epoch changes: in memory and, durably, in its file. */
+  #setEpoch(name: "acceptedEpoch" | "currentEpoch", epoch: bigint): void {
+    if (name === "acceptedEpoch") this.#acceptedEpoch = epoch;
+    else this.#currentEpoch = epoch;
+    this.#writeEpoch(name, epoch);
+  }
+
   /** QuorumPeer.writeLongToFile: decimal, no newline, via a temp file, fsynced and renamed. */
   #writeEpoch(name: string, value: bigint): void {
     const path = joinPath(this.#snapDir, name);
@@ -688,12 +681,8 @@ export class QuorumPeer {
             this.#logger.info(`learner connection closed: ${e.reason}`);
             break;
           case "acceptedEpoch":
-            this.#acceptedEpoch = e.epoch;
-            this.#writeEpoch("acceptedEpoch", e.epoch);
-            break;
           case "currentEpoch":
-            this.#currentEpoch = e.epoch;
-            this.#writeEpoch("currentEpoch", e.epoch);
+            this.#setEpoch(e.type, e.epoch);
             break;
           case "serving": {
             this.#tree.lastProcessedZxid = e.zxid;
@@ -914,12 +903,8 @@ export class QuorumPeer {
           stream.write(e.bytes);
           break;
         case "acceptedEpoch":
-          this.#acceptedEpoch = e.epoch;
-          this.#writeEpoch("acceptedEpoch", e.epoch);
-          break;
         case "currentEpoch":
-          this.#currentEpoch = e.epoch;
-          this.#writeEpoch("currentEpoch", e.epoch);
+          this.#setEpoch(e.type, e.epoch);
           break;
         case "truncate":
           await this.#truncate(e.zxid);

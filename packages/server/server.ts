@@ -13,10 +13,8 @@ import {
   joinPath,
   purge,
   restore,
-  type RollJitter,
-  rollJitter,
+  RollCounter,
   seededRandom,
-  shouldRoll,
   type Storage,
   type TxnLog,
   writeSnapshot,
@@ -88,9 +86,8 @@ export class ZkServer {
   #storage: Storage;
   #snapDir: string;
   #logDir: string;
-  #random = seededRandom(Date.now() & 0x7fffffff);
-  #jitter: RollJitter;
-  #logCount = 0;
+  #roller: RollCounter;
+  #rollDue = false;
   #snapshotting: Promise<void> | null = null;
   #purgeTimer: ReturnType<typeof setInterval> | undefined;
   #http: Deno.HttpServer[] = [];
@@ -108,7 +105,7 @@ export class ZkServer {
     this.#storage = storage;
     this.#snapDir = snapDir;
     this.#logDir = logDir;
-    this.#jitter = rollJitter(config.snapCount, 0, this.#random);
+    this.#roller = new RollCounter(config.snapCount, 0, seededRandom(Date.now() & 0x7fffffff));
     this.config = config;
     this.core = core;
     this.#log = log;
@@ -261,16 +258,8 @@ export class ZkServer {
    * busy to snap" skips, as Apache does).
    */
   #maybeRoll(): void {
-    const state = {
-      logCount: this.#logCount,
-      logBytes: 0,
-      snapCount: this.config.snapCount,
-      snapSizeInBytes: 0,
-      jitter: this.#jitter,
-    };
-    if (!shouldRoll(state)) return;
-    this.#jitter = rollJitter(this.config.snapCount, 0, this.#random);
-    this.#logCount = 0;
+    if (!this.#rollDue) return;
+    this.#rollDue = false;
     this.#log.roll();
     if (this.#snapshotting) {
       this.#logger.warn("Too busy to snap, skipping");
@@ -449,7 +438,7 @@ export class ZkServer {
         ...(digest ? { digest } : {}),
       });
       this.#log.submit(hdr.zxid, bytes);
-      this.#logCount++;
+      if (this.#roller.append()) this.#rollDue = true;
       if (this.#pendingZxids.length - this.#pendingHead < 100_000) {
         this.#pendingZxids.push(hdr.zxid);
         this.#pendingSince.push(performance.now());
