@@ -27,7 +27,6 @@ import {
   joinPath,
   listSnapshots,
   purge,
-  restore,
   RollCounter,
   seededRandom,
   type Storage,
@@ -55,6 +54,7 @@ import {
   ServerCore,
 } from "./core.ts";
 import { adminApp, type AdminHost, metricsApp } from "./admin.ts";
+import { loadDataDir, trackSession } from "./data_dir.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
@@ -339,19 +339,13 @@ export class QuorumPeer {
 
   /** Recovery, as the standalone server does it; keeps the last txns for DIFF syncs. */
   async #loadDatabase(): Promise<void> {
-    const tree = new DataTree<Conn>({
-      extendedTypesEnabled: this.config.extendedTypesEnabled,
-      apacheVersion: "3.8",
-    });
-    const sink = tree.snapshotSink();
-    const restored = await restore({
+    const loaded = await loadDataDir({
+      config: this.config,
       storage: this.#storage,
-      dir: this.#logDir,
       snapDir: this.#snapDir,
-      forceSync: this.config.forceSync,
-      preAllocSize: this.config.preAllocSizeBytes,
+      logDir: this.#logDir,
       logger: this.#logger,
-      nodeSink: sink,
+      keepRecent: COMMITTED_LOG_COUNT,
       onPersisted: (upTo) => {
         const now = performance.now();
         let i = 0;
@@ -369,27 +363,10 @@ export class QuorumPeer {
         this.#endRole?.();
       },
     });
-    const sessions = new Map<bigint, number>();
-    let lastZxid = 0n;
-    if (restored.snapshot) {
-      sink.finish();
-      for (const [id, t] of restored.snapshot.sessions) sessions.set(id, t);
-      lastZxid = restored.snapshot.zxid;
-    }
-    const recent: CommittedTxn[] = [];
-    for await (const rec of restored.replay()) {
-      const entry = decode(TxnEntry, rec.bytes);
-      tree.processTxn(entry.header, entry.txn);
-      trackSession(sessions, entry);
-      lastZxid = entry.header.zxid;
-      recent.push({ zxid: lastZxid, data: rec.bytes });
-      if (recent.length > COMMITTED_LOG_COUNT) recent.shift();
-    }
-    tree.lastProcessedZxid = lastZxid;
-    this.#tree = tree;
-    this.#sessions = sessions;
-    this.#recent = recent;
-    this.#log = restored.log;
+    this.#tree = loaded.tree;
+    this.#sessions = loaded.sessions;
+    this.#recent = loaded.recent;
+    this.#log = loaded.log;
     this.#initConfigNode();
   }
 
@@ -998,17 +975,6 @@ export class QuorumPeer {
         await this.#log.truncate(zxid);
       } catch { /* no segment at or below zxid: the snapshot NEWLEADER takes covers it */ }
     }
-  }
-}
-
-function trackSession(
-  sessions: Map<bigint, number>,
-  entry: { header: { type: number; clientId: bigint }; txn: unknown },
-): void {
-  if (entry.header.type === OpCode.createSession) {
-    sessions.set(entry.header.clientId, (entry.txn as { timeOut: number }).timeOut);
-  } else if (entry.header.type === OpCode.closeSession) {
-    sessions.delete(entry.header.clientId);
   }
 }
 

@@ -6,13 +6,11 @@
  *
  * @module
  */
-import { DataTree } from "@zkts/datatree";
-import { decode, encode, FrameSplitter, OpCode, TxnEntry } from "@zkts/jute";
+import { encode, FrameSplitter, TxnEntry } from "@zkts/jute";
 import {
   DenoStorage,
   joinPath,
   purge,
-  restore,
   RollCounter,
   seededRandom,
   type Storage,
@@ -20,15 +18,9 @@ import {
   writeSnapshot,
 } from "@zkts/persistence";
 import type { ZkConfig } from "./config.ts";
-import {
-  type Clock,
-  type Conn,
-  type Effects,
-  Histogram,
-  LATENCY_BOUNDS_MS,
-  ServerCore,
-} from "./core.ts";
+import { type Clock, type Effects, Histogram, LATENCY_BOUNDS_MS, ServerCore } from "./core.ts";
 import { adminApp, metricsApp } from "./admin.ts";
+import { loadDataDir } from "./data_dir.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
@@ -154,22 +146,12 @@ export class ZkServer {
     // Recovery (FileTxnSnapLog.restore): the newest valid snapshot, then the
     // txns after it. An Apache ZooKeeper dataDir is read as it is.
     const ref: { server?: ZkServer } = {};
-    // Apache 3.8's rules (watch modes, exists without an ACL check): the oracle is 3.8.
-    const tree = new DataTree<Conn>({
-      extendedTypesEnabled: config.extendedTypesEnabled,
-      apacheVersion: "3.8",
-    });
-    // The snapshot's nodes go straight from the file's bytes into the tree.
-    const sink = tree.snapshotSink();
-    const t0 = performance.now();
-    const restored = await restore({
+    const { tree, sessions, log } = await loadDataDir({
+      config,
       storage,
-      dir: logDir,
       snapDir,
-      forceSync: config.forceSync,
-      preAllocSize: config.preAllocSizeBytes,
+      logDir,
       logger,
-      nodeSink: sink,
       onPersisted: (upTo) => {
         const server = ref.server;
         if (server) server.#onPersisted(upTo);
@@ -178,37 +160,7 @@ export class ZkServer {
         if (ref.server) ref.server.#onLogFailure(e);
       },
     });
-    const log = restored.log;
-    const sessions = new Map<bigint, number>();
-    let lastZxid = 0n;
-    if (restored.snapshot) {
-      const snap = restored.snapshot;
-      sink.finish();
-      for (const [id, timeout] of snap.sessions) sessions.set(id, timeout);
-      lastZxid = snap.zxid;
-    }
-    let replayed = 0;
-    for await (const rec of restored.replay()) {
-      const entry = decodeEntry(rec.bytes);
-      tree.processTxn(entry.header, entry.txn);
-      if (entry.header.type === OpCode.createSession) {
-        sessions.set(entry.header.clientId, (entry.txn as { timeOut: number }).timeOut);
-      } else if (entry.header.type === OpCode.closeSession) {
-        sessions.delete(entry.header.clientId);
-      }
-      lastZxid = entry.header.zxid;
-      replayed++;
-    }
-    tree.lastProcessedZxid = lastZxid;
-    if (restored.snapshot || replayed > 0) {
-      logger.info(
-        `Restored ${
-          restored.snapshot ? restored.snapshot.name : "no snapshot"
-        } and ${replayed} txns up to zxid 0x${
-          lastZxid.toString(16)
-        }, ${sessions.size} sessions in ${(performance.now() - t0).toFixed(0)} ms`,
-      );
-    }
+    const lastZxid = tree.lastProcessedZxid;
 
     const core = new ServerCore(tree, {
       tickTimeMs: config.tickTime,
@@ -535,8 +487,4 @@ export class ZkServer {
     await this.#snapshotting?.catch(() => {});
     await this.#log.close();
   }
-}
-
-function decodeEntry(bytes: Uint8Array): TxnEntry {
-  return decode(TxnEntry, bytes);
 }
