@@ -6,50 +6,11 @@
  *
  * @module
  */
-import { JuteDecodeError, JuteReader, JuteWriter } from "@zkts/jute";
+import { JuteDecodeError, JuteReader, JuteWriter, PacketType } from "@zkts/jute";
 import type { Id } from "@zkts/jute";
 
-/** The packet types (`Leader.REQUEST` … `Leader.INFORMANDACTIVATE`). */
-export const PacketType = {
-  /** A client write forwarded by a learner. */
-  REQUEST: 1,
-  /** A txn to log (leader → follower; also inside a DIFF). */
-  PROPOSAL: 2,
-  /** A logged proposal, or NEWLEADER / UPTODATE acknowledged (learner → leader). */
-  ACK: 3,
-  /** A proposal a quorum logged: apply it (leader → follower). */
-  COMMIT: 4,
-  /** Liveness; the learner's reply carries its sessions (both ways). */
-  PING: 5,
-  /** A client reconnecting to a learner with an existing session. */
-  REVALIDATE: 6,
-  /** The leader has committed what came before a learner's sync(). */
-  SYNC: 7,
-  /** A committed txn, with its data (leader → observer). */
-  INFORM: 8,
-  /** COMMIT of a reconfig. */
-  COMMITANDACTIVATE: 9,
-  /** The leader's new epoch is established once a quorum acks this. */
-  NEWLEADER: 10,
-  /** A follower's first packet. */
-  FOLLOWERINFO: 11,
-  /** Synchronization is over: serve. */
-  UPTODATE: 12,
-  /** Sync by the txns that follow. */
-  DIFF: 13,
-  /** Sync by cutting the log back to a zxid. */
-  TRUNC: 14,
-  /** Sync by the snapshot that follows, raw. */
-  SNAP: 15,
-  /** An observer's first packet. */
-  OBSERVERINFO: 16,
-  /** The leader's proposed epoch. */
-  LEADERINFO: 17,
-  /** A learner's answer to LEADERINFO. */
-  ACKEPOCH: 18,
-  /** INFORM of a reconfig. */
-  INFORMANDACTIVATE: 19,
-} as const;
+/** The packet types (`Leader.REQUEST` … `Leader.INFORMANDACTIVATE`), from @zkts/jute. */
+export { PacketType };
 
 /** The protocol version of Zab 1.0 (LearnerInfo, LEADERINFO), which 3.8 speaks. */
 export const PROTOCOL_VERSION = 0x10000;
