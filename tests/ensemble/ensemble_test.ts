@@ -441,3 +441,56 @@ Deno.test({
     }
   },
 });
+
+interopTest(
+  "mixed ensemble: a wiped member catches up by SNAP, an Apache member from a zkts leader and a zkts member from an Apache leader",
+  async (t) => {
+    // 700 txns: more than the 500 committed txns a leader keeps, so a DIFF cannot do.
+    const catchUp = async (zktsMembers: number[], wiped: number, zktsLeads: boolean) => {
+      await using ens = await startMixedEnsemble(3, zktsMembers, {
+        forceSync: false,
+        tickTime: 500,
+      });
+      // Who leads depends on who started first: restart the leader until the wanted kind leads.
+      let leader = await leaderOtherThan(ens, -1);
+      for (let i = 0; i < 4 && zktsMembers.includes(leader) !== zktsLeads; i++) {
+        await ens.stopMember(leader);
+        const next = await leaderOtherThan(ens, leader);
+        await ens.restart(leader);
+        leader = next;
+      }
+      assert.equal(zktsMembers.includes(leader), zktsLeads, `leader ${leader}`);
+      assert.notEqual(leader, wiped);
+      await ens.stopMember(wiped);
+      await Deno.remove(`${ens.members[wiped - 1].dataDir}/version-2`, { recursive: true });
+      const writer = ens.members.find((m) => m.id !== wiped)!.id;
+      const zk = await ZooKeeper.connect(ens.connectStringOf(writer), { sessionTimeoutMs: 10000 });
+      const owner = await ZooKeeper.connect(ens.connectStringOf(leader), {
+        sessionTimeoutMs: 10000,
+      });
+      try {
+        await zk.create("/big", null);
+        for (let i = 0; i < 700; i++) await zk.create(`/big/n${i}`, enc(`v${i}`));
+        await owner.create("/big/eph", null, { mode: CreateMode.Ephemeral });
+        await ens.restart(wiped);
+        const views = await Promise.all(ens.members.map((m) => view(ens, m.id, "/big")));
+        assert.equal(views[wiped - 1].length, 701);
+        assert.deepEqual(views[wiped - 1], views[leader - 1]);
+        // The snapshot carried the session: its ephemeral goes on every member when it closes.
+        await owner.close();
+        const z = await ZooKeeper.connect(ens.connectStringOf(wiped), { sessionTimeoutMs: 10000 });
+        try {
+          await z.sync("/big");
+          assert.equal(await z.exists("/big/eph"), null);
+        } finally {
+          await z.close();
+        }
+      } finally {
+        await zk.close();
+        await owner.close();
+      }
+    };
+    await t.step("Apache member 3 from a zkts leader", () => catchUp([1, 2], 3, true));
+    await t.step("zkts member 1 from an Apache leader", () => catchUp([1], 1, false));
+  },
+);
