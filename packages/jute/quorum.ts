@@ -59,7 +59,8 @@ export interface QuorumPacket {
   zxid: bigint;
   /** Only significant when type is request */
   data: Uint8Array | null;
-  authinfo: Id[];
+  /** A forwarded request's auth ids; null (written as -1) in most packets, as Apache builds them. */
+  authinfo: Id[] | null;
 }
 
 /**
@@ -87,7 +88,7 @@ export const QuorumPacket: JuteRecord<QuorumPacket> = {
       type: r.readInt(),
       zxid: r.readLong(),
       data: r.readBuffer(),
-      authinfo: r.readVector(Id.read),
+      authinfo: r.readVectorOrNull(Id.read),
     };
   },
 };

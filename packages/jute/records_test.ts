@@ -133,6 +133,12 @@ const CASES: [name: string, rec: jute.JuteRecord<any>, value: unknown, hex: stri
     "00000002 0000000100000001 00000001 07 00000000",
   ],
   [
+    "QuorumPacket ACK as Apache builds it (null data and authinfo)",
+    jute.QuorumPacket,
+    { type: jute.PacketType.ACK, zxid: 0x200000005n, data: null, authinfo: null },
+    "00000003 0000000200000005 ffffffff ffffffff",
+  ],
+  [
     "FileHeader of a txn log",
     jute.FileHeader,
     { magic: jute.FileMagic.TXNLOG, version: 2, dbid: 0n },

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { JuteDecodeError, JuteReader, JuteWriter, PacketType } from "@zkts/jute";
-import type { Id } from "@zkts/jute";
+import { JuteDecodeError, JuteReader, JuteWriter, PacketType, QuorumPacket } from "@zkts/jute";
 
 /** The packet types (`Leader.REQUEST` … `Leader.INFORMANDACTIVATE`), from @zkts/jute. */
 export { PacketType };
@@ -17,17 +16,8 @@ export const PROTOCOL_VERSION = 0x10000;
 /** The string that ends a SNAP body (`"BenWasHere"`, Learner.syncWithLeader). */
 export const SNAP_SIGNATURE = "BenWasHere";
 
-/** A packet (`QuorumPacket`): null `data` and `authinfo` are written as -1. */
-export interface Packet {
-  /** A {@linkcode PacketType}. */
-  type: number;
-  /** The zxid the packet is about (meaning depends on the type). */
-  zxid: bigint;
-  /** The payload, or null. */
-  data: Uint8Array | null;
-  /** A forwarded request's auth ids, or null. */
-  authinfo: Id[] | null;
-}
+/** A packet (`QuorumPacket` of @zkts/jute): null `data` and `authinfo` are written as -1. */
+export type Packet = QuorumPacket;
 
 /** The name of a packet type, for logs (`Leader.getPacketType`). */
 export function packetTypeName(type: number): string {
@@ -72,17 +62,7 @@ export function encodePacket(
   w: JuteWriter = SCRATCH,
 ): Uint8Array {
   w.reset();
-  w.writeInt(p.type);
-  w.writeLong(p.zxid);
-  w.writeBuffer(p.data);
-  if (p.authinfo === null) w.writeInt(-1);
-  else {
-    w.writeInt(p.authinfo.length);
-    for (const id of p.authinfo) {
-      w.writeString(id.scheme);
-      w.writeString(id.id);
-    }
-  }
+  QuorumPacket.write(w, p);
   return w.toBytes();
 }
 
@@ -164,22 +144,9 @@ export class PacketReader {
     const size = this.#packetSize();
     if (size < 0) return undefined;
     const r = new JuteReader(this.#buf, this.#start, this.#start + size);
-    const type = r.readInt();
-    const zxid = r.readLong();
-    const len = r.readInt();
-    let data: Uint8Array | null = null;
-    if (len >= 0) {
-      data = this.#buf.slice(r.offset, r.offset + len);
-      r.offset += len;
-    }
-    const count = r.readInt();
-    let authinfo: Id[] | null = null;
-    if (count >= 0) {
-      authinfo = [];
-      for (let i = 0; i < count; i++) authinfo.push({ scheme: r.readString(), id: r.readString() });
-    }
+    const p = QuorumPacket.read(r);
     this.#start = r.offset;
-    return { type, zxid, data, authinfo };
+    return p;
   }
 
   /** The size of the packet at the start of the buffer, or -1 while it is incomplete. */
