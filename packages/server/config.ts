@@ -553,6 +553,22 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     if (participants.length === 0 && servers.size > 0) {
       throw new ConfigError("Observers w/o participants is an invalid configuration", "server");
     }
+    // QuorumPeerConfig.setupClientPort: a member's client port may come from its
+    // server line (`server.N=host:q:e;[clientHost:]clientPort`).
+    const me = servers.get(myid)!;
+    if (me.clientPort !== undefined) {
+      if (clientPort === undefined) {
+        clientPort = me.clientPort;
+        clientPortAddress ??= me.clientHost;
+      } else if (clientPort !== me.clientPort) {
+        throw new ConfigError(
+          `Client address for this server (id = ${myid}) in static config file is ` +
+            `${me.clientHost}:${me.clientPort} is different from client address found in ` +
+            `dynamic file: ${clientPortAddress ?? "0.0.0.0"}:${clientPort}`,
+          "clientPort",
+        );
+      }
+    }
   }
 
   return {

@@ -82,3 +82,18 @@ Deno.test("parseConfig keeps unknown keys for a warning and accepts Apache's", (
   );
   assert.deepEqual([...c.unknown.keys()], ["foo.bar"]);
 });
+
+Deno.test("config: a member's client port may come from its server line (;[host:]port)", () => {
+  const base = "tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/tmp/zk\n";
+  const c = parseConfig(
+    base + "server.1=127.0.0.1:2888:3888;127.0.0.1:2181\nserver.2=127.0.0.1:2889:3889;2182\n",
+    { myid: "2" },
+  );
+  assert.equal(c.clientPort, 2182);
+  assert.equal(c.clientPortAddress, "0.0.0.0");
+  const d = parseConfig(base + "server.1=127.0.0.1:2888:3888;127.0.0.1:2181\nserver.2=h:1:2\n", {
+    myid: "1",
+  });
+  assert.equal(d.clientPort, 2181);
+  assert.equal(d.clientPortAddress, "127.0.0.1");
+});
