@@ -639,3 +639,27 @@ export const DEFAULT_CONFIG_TEXT: string = [
   "4lw.commands.whitelist=*",
   "",
 ].join("\n");
+
+/**
+ * The quorum config as Apache's `QuorumMaj.toString` writes it (NEWLEADER's
+ * data, `/zookeeper/config`, `conf`'s membership): `server.N` lines with the
+ * role and the client address when the line has one, then `version=0`.
+ *
+ * @example
+ * ```ts
+ * import { parseConfig, quorumConfigText } from "@zkts/server";
+ * import assert from "node:assert/strict";
+ * const c = parseConfig("tickTime=2000\ninitLimit=5\nsyncLimit=2\ndataDir=/d\nserver.1=h:1:2;2181\nserver.2=h:3:4\n", { myid: "1" });
+ * assert.equal(quorumConfigText(c), "server.1=h:1:2:participant;0.0.0.0:2181\nserver.2=h:3:4:participant\nversion=0");
+ * ```
+ */
+export function quorumConfigText(config: ZkConfig): string {
+  const lines: string[] = [];
+  for (const s of [...config.servers.values()].sort((a, b) => a.id - b.id)) {
+    let line = `server.${s.id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`;
+    if (s.clientPort !== undefined) line += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
+    lines.push(line);
+  }
+  lines.push("version=0");
+  return lines.join("\n");
+}

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FOUR_LETTER_WORDS } from "./config.ts";
+import { FOUR_LETTER_WORDS, quorumConfigText } from "./config.ts";
 import type { ZkConfig } from "./config.ts";
 import type { Conn, ServerCore } from "./core.ts";
 
@@ -369,11 +369,8 @@ function quorumConf(cfg: ZkConfig, serverId: number): string[] {
     `quorumPort=${me?.quorumPort ?? -1}`,
     `peerType=${me?.role === "observer" ? 1 : 0}`,
     `membership: `,
+    ...quorumConfigText(cfg).split("\n"),
   ];
-  for (const s of [...cfg.servers.values()].sort((a, b) => a.id - b.id)) {
-    lines.push(`server.${s.id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`);
-  }
-  lines.push("version=0");
   return lines;
 }
 

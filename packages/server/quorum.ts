@@ -44,7 +44,7 @@ import {
   PacketType,
   SNAP_SIGNATURE,
 } from "@zkts/zab";
-import type { ZkConfig } from "./config.ts";
+import { quorumConfigText, type ZkConfig } from "./config.ts";
 import {
   type Clock,
   type Conn,
@@ -376,7 +376,7 @@ export class QuorumPeer {
    * version), after every load and every SNAP.
    */
   #initConfigNode(): void {
-    const data = new TextEncoder().encode(configText(this.config));
+    const data = new TextEncoder().encode(quorumConfigText(this.config));
     this.#tree.setData("/zookeeper/config", data, -1, 0n, BigInt(this.#clock.wallMs()));
   }
 
@@ -632,7 +632,7 @@ export class QuorumPeer {
       lastZxid: this.#tree.lastProcessedZxid,
       committedLog: [...this.#recent],
       committedLogCount: COMMITTED_LOG_COUNT,
-      config: new TextEncoder().encode(configText(this.config)),
+      config: new TextEncoder().encode(quorumConfigText(this.config)),
       tickTimeMs: this.config.tickTime,
       initLimit: this.config.initLimit,
       syncLimit: this.config.syncLimit,
@@ -976,16 +976,4 @@ export class QuorumPeer {
       } catch { /* no segment at or below zxid: the snapshot NEWLEADER takes covers it */ }
     }
   }
-}
-
-/** The quorum config as `QuorumMaj.toString` writes it (NEWLEADER's data). */
-function configText(config: ZkConfig): string {
-  const lines: string[] = [];
-  for (const s of [...config.servers.values()].sort((a, b) => a.id - b.id)) {
-    let line = `server.${s.id}=${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`;
-    if (s.clientPort !== undefined) line += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
-    lines.push(line);
-  }
-  lines.push("version=0");
-  return lines.join("\n");
 }
