@@ -72,10 +72,27 @@ class Stream {
     this.conn = conn;
     conn.setNoDelay(true);
   }
+  /** While held (a snapshot streams out), writes wait here, in order. */
+  #held: Uint8Array[] | null = null;
   write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.#held) this.#held.push(bytes);
+    else this.writeNow(bytes);
+  }
+  /** Writes past a hold (the snapshot's own bytes). */
+  writeNow(bytes: Uint8Array): void {
     if (this.closed) return;
     this.#out.push(bytes);
     if (!this.#writing) this.#flush();
+  }
+  /** Later writes wait until {@linkcode release}. */
+  hold(): void {
+    this.#held ??= [];
+  }
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const b of held) this.writeNow(b);
   }
   closeAfterWrite(): void {
     this.#closeAfter = true;
@@ -650,9 +667,11 @@ export class QuorumPeer {
           case "send":
             learners.get(e.conn)?.write(e.bytes);
             break;
-          case "sendSnapshot":
-            learners.get(e.conn)?.write(this.#snapBytes(e.zxid));
+          case "sendSnapshot": {
+            const learner = learners.get(e.conn);
+            if (learner) this.#streamSnapshot(learner, e.zxid);
             break;
+          }
           case "close":
             learners.get(e.conn)?.closeAfterWrite();
             this.#logger.info(`learner connection closed: ${e.reason}`);
@@ -774,27 +793,45 @@ export class QuorumPeer {
     }
   }
 
-  /** SNAP, then the tree as it is now (sessions, ACL cache, nodes, "/"), then the signature. */
-  #snapBytes(zxid: bigint): Uint8Array {
-    const w = new JuteWriter(1 << 20);
+  /**
+   * SNAP, then the tree as it is now (sessions, ACL cache, nodes, "/"), then
+   * the signature. The tree is copied at once (`snapshotView`, a memcpy) and
+   * streamed in 1 MiB pieces with an event-loop turn between them, so a big
+   * tree does not stall the leader; the learner's other packets wait until
+   * the snapshot is out.
+   */
+  #streamSnapshot(learner: Stream, zxid: bigint): void {
+    const view = this.#tree.snapshotView();
     const sessions = this.#core
       ? [...this.#core.sessions.sessions()].map((s) => [s.id, s.timeoutMs] as const)
       : [...this.#sessions];
+    learner.hold();
+    learner.writeNow(encodePacket({ type: PacketType.SNAP, zxid, data: null, authinfo: null }));
+    const w = new JuteWriter(1 << 20);
     w.writeInt(sessions.length);
     for (const [id, timeout] of sessions) {
       w.writeLong(id);
       w.writeInt(timeout);
     }
-    ACLCache.write(w, this.#tree.aclEntries());
-    for (const n of this.#tree.nodes()) SnapshotNode.write(w, n);
-    w.writeString("/");
-    w.writeString(SNAP_SIGNATURE);
-    const head = encodePacket({ type: PacketType.SNAP, zxid, data: null, authinfo: null });
-    const body = w.bytes();
-    const out = new Uint8Array(head.length + body.length);
-    out.set(head);
-    out.set(body, head.length);
-    return out;
+    ACLCache.write(w, view.acls);
+    (async () => {
+      try {
+        for (const n of view.nodes()) {
+          SnapshotNode.write(w, n);
+          if (w.length >= 1 << 20) {
+            learner.writeNow(w.toBytes());
+            w.reset();
+            await new Promise((r) => setTimeout(r, 0));
+            if (learner.closed) return;
+          }
+        }
+        w.writeString("/");
+        w.writeString(SNAP_SIGNATURE);
+        learner.writeNow(w.toBytes());
+      } finally {
+        learner.release();
+      }
+    })();
   }
 
   // ---- following -----------------------------------------------------------------
