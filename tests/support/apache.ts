@@ -513,13 +513,18 @@ export async function startEnsemble(
       async () => {
         let serving = 0;
         let running = 0;
+        let leaders = 0;
         for (const p of peers) {
           if (p.proc.exited) continue;
           running++;
-          if (await mode(p.id) !== null) serving++;
+          const m = await mode(p.id);
+          if (m !== null) serving++;
+          if (m === "leader") leaders++;
         }
         if (running === 0) throw new Error("no member is running");
-        return serving === running;
+        // Right after a leader dies its followers may still say "follower":
+        // serving means a leader is there too.
+        return serving === running && leaders === 1;
       },
       waitMs,
       `ensemble of ${n} to serve`,
