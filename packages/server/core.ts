@@ -506,7 +506,8 @@ export class ServerCore {
 
   /**
    * One frame (without its length prefix) arrived on a connection.
-   * Malformed input closes that connection only.
+   * Malformed input closes that connection only. The frame is only borrowed
+   * for this call: what must wait is copied.
    */
   receive(id: ConnId, frame: Uint8Array): Effects {
     const c = this.#conns.get(id);
@@ -683,12 +684,13 @@ export class ServerCore {
       return;
     }
     if (h.type === OpCode.sync && this.#role === "follower") {
-      // FollowerRequestProcessor: the sync goes to the leader; it runs once SYNC comes back.
+      // FollowerRequestProcessor: the sync goes to the leader; it runs once SYNC
+      // comes back, so its body must outlive the frame (see below).
       const item: QueueItem = {
         xid: h.xid,
         op: h.type,
         receivedMs: now,
-        read: { body: r },
+        read: { body: new JuteReader(frame.slice(r.offset)) },
         awaitSync: true,
       };
       c.queue.push(item);
@@ -703,7 +705,11 @@ export class ServerCore {
       return;
     }
     if (READ_OPS.has(h.type)) {
-      this.#enqueue(c, { xid: h.xid, op: h.type, receivedMs: now, read: { body: r } });
+      // A frame may be a view of the shell's socket buffer, which the next
+      // read overwrites: a read that waits behind this connection's pending
+      // write keeps a copy of its body.
+      const body = c.queue.length > 0 ? new JuteReader(frame.slice(r.offset)) : r;
+      this.#enqueue(c, { xid: h.xid, op: h.type, receivedMs: now, read: { body } });
       return;
     }
     if (WRITE_OPS.has(h.type)) {

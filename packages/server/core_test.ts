@@ -194,3 +194,30 @@ Deno.test("core: a garbage frame closes only its connection", () => {
   );
   assert.equal(ok.persist.length, 1);
 });
+
+Deno.test("core: a read waiting behind a write keeps its body when the frame's buffer is reused", () => {
+  const { core, open } = harness();
+  open(1);
+  // The shell hands frames that are views of its socket buffer, reused by the next read.
+  const write = core.receive(
+    1,
+    request(
+      1,
+      OpCode.create,
+      (w) => CreateRequest.write(w, { path: "/a", data: new Uint8Array([7]), acl: ACL, flags: 0 }),
+    ),
+  );
+  const buf = request(
+    2,
+    OpCode.getData,
+    (w) => GetDataRequest.write(w, { path: "/a", watch: false }),
+  );
+  core.receive(1, buf);
+  buf.fill(0xff); // the next socket read lands here
+  const fx = core.logged(write.persist[0].prepared.hdr.zxid);
+  const [created, got] = replies(fx, 1);
+  assert.equal(created.err, 0);
+  assert.equal(got.xid, 2);
+  assert.equal(got.err, 0);
+  assert.deepEqual(GetDataResponse.read(got.body).data, new Uint8Array([7]));
+});

@@ -370,11 +370,12 @@ for (const target of TARGETS) {
 
 /**
  * The suite against a 3-node Apache ensemble and a 3-node zkts ensemble.
- * `atomicLong` is left out: it reads its final value without a sync, and a
- * follower may not have applied the last increment yet (Apache's ensemble
- * answered 19 of 20 in one run).
+ * Left out: `atomicLong` and `misc` read what another session wrote without
+ * a sync, and that session's server may be a follower that has not applied
+ * it yet (Apache's own ensemble answered 19 of 20 increments in one run and
+ * NoNode for /misc/big in another). ZooKeeper promises no more.
  */
-const ENSEMBLE_CHECKS = CHECKS.filter((c) => c !== "atomicLong");
+const ENSEMBLE_CHECKS = CHECKS.filter((c) => c !== "atomicLong" && c !== "misc");
 
 interopTest(
   "curator: Curator 5.4 suite vs an Apache and a zkts ensemble, same results",
