@@ -23,6 +23,7 @@ import { adminApp, metricsApp } from "./admin.ts";
 import { loadDataDir } from "./data_dir.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
+import { Stream } from "./_stream.ts";
 
 /** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
 export interface ServerStartOptions {
@@ -36,14 +37,6 @@ const realClock: Clock = {
   nowMs: () => performance.now(),
   wallMs: () => Date.now(),
 };
-
-interface Socket {
-  conn: Deno.TcpConn;
-  out: Uint8Array[];
-  writing: boolean;
-  closeAfterWrite: boolean;
-  closed: boolean;
-}
 
 /**
  * A running standalone ZooKeeper server.
@@ -61,7 +54,7 @@ export class ZkServer {
   readonly core: ServerCore;
   #log: TxnLog;
   #listener: Deno.TcpListener;
-  #sockets = new Map<number, Socket>();
+  #sockets = new Map<number, Stream>();
   #nextConnId = 1;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #containerTimer: ReturnType<typeof setInterval> | undefined;
@@ -306,7 +299,7 @@ export class ZkServer {
     // Never carry on as if data were durable: stop taking writes, loudly.
     this.#failed = true;
     this.#logger.error(`FATAL: the txn log failed, the server stops serving: ${e.message}`);
-    for (const s of this.#sockets.values()) this.#closeSocket(s);
+    for (const s of this.#sockets.values()) s.close();
   }
 
   async #accept(): Promise<void> {
@@ -323,7 +316,7 @@ export class ZkServer {
       }
       conn.setNoDelay(true);
       const id = this.#nextConnId++;
-      const sock: Socket = { conn, out: [], writing: false, closeAfterWrite: false, closed: false };
+      const sock = new Stream(conn);
       this.#sockets.set(id, sock);
       const addr = conn.remoteAddr as Deno.NetAddr;
       this.#perform(this.core.connect(id, addr.hostname, addr.port));
@@ -331,7 +324,7 @@ export class ZkServer {
     }
   }
 
-  async #read(id: number, sock: Socket): Promise<void> {
+  async #read(id: number, sock: Stream): Promise<void> {
     const splitter = new FrameSplitter({ maxFrameBytes: this.config.juteMaxBuffer });
     const buf = new Uint8Array(64 * 1024);
     let first = true;
@@ -354,9 +347,8 @@ export class ZkServer {
           if (n >= 4 && isFourLetterWord(chunk.subarray(0, 4))) {
             const word = new TextDecoder().decode(chunk.subarray(0, 4));
             const text = fourLetterWord(word, this);
-            this.#write(sock, new TextEncoder().encode(text));
-            sock.closeAfterWrite = true;
-            this.#maybeClose(sock);
+            sock.write(new TextEncoder().encode(text));
+            sock.closeAfterWrite();
             break;
           }
         }
@@ -374,7 +366,7 @@ export class ZkServer {
         );
       }
     } finally {
-      if (!sock.closeAfterWrite) this.#closeSocket(sock);
+      if (!sock.closing) sock.close();
       this.#sockets.delete(id);
       this.#perform(this.core.disconnected(id));
     }
@@ -398,62 +390,15 @@ export class ZkServer {
     }
     for (const s of fx.send) {
       const sock = this.#sockets.get(s.conn);
-      if (sock && !sock.closed) this.#write(sock, s.bytes);
+      if (sock && !sock.closed) sock.write(s.bytes);
     }
     for (const id of fx.close) {
       const sock = this.#sockets.get(id);
       if (sock) {
-        sock.closeAfterWrite = true;
-        this.#maybeClose(sock);
+        sock.closeAfterWrite();
       }
     }
     if (fx.persist.length > 0) this.#maybeRoll();
-  }
-
-  #write(sock: Socket, bytes: Uint8Array): void {
-    sock.out.push(bytes);
-    if (!sock.writing) this.#flush(sock);
-  }
-
-  async #flush(sock: Socket): Promise<void> {
-    sock.writing = true;
-    // Let the rest of this turn's replies join the batch: one write per burst.
-    await Promise.resolve();
-    try {
-      while (sock.out.length > 0 && !sock.closed) {
-        const batch = sock.out.splice(0);
-        let total = 0;
-        for (const b of batch) total += b.length;
-        let out = batch[0];
-        if (batch.length > 1) {
-          out = new Uint8Array(total);
-          let o = 0;
-          for (const b of batch) {
-            out.set(b, o);
-            o += b.length;
-          }
-        }
-        let off = 0;
-        while (off < out.length) off += await sock.conn.write(out.subarray(off));
-      }
-    } catch {
-      this.#closeSocket(sock);
-    } finally {
-      sock.writing = false;
-      this.#maybeClose(sock);
-    }
-  }
-
-  #maybeClose(sock: Socket): void {
-    if (sock.closeAfterWrite && !sock.writing && sock.out.length === 0) this.#closeSocket(sock);
-  }
-
-  #closeSocket(sock: Socket): void {
-    if (sock.closed) return;
-    sock.closed = true;
-    try {
-      sock.conn.close();
-    } catch { /* already closed */ }
   }
 
   #schedule(): void {
@@ -480,7 +425,7 @@ export class ZkServer {
       this.#listener.close();
     } catch { /* closed */ }
     await this.#acceptLoop;
-    for (const s of this.#sockets.values()) this.#closeSocket(s);
+    for (const s of this.#sockets.values()) s.close();
     try {
       await this.#log.flush();
     } catch { /* reported by onFailure */ }
