@@ -29,7 +29,8 @@ export function firstLineDiff(a: string, b: string): string | null {
 
 /**
  * Masks what may differ between two faithful servers: times, session ids,
- * the port; sorts children lists (hash order in Apache).
+ * the port, where the connect event lands; sorts children lists (hash order
+ * in Apache).
  *
  * @example
  * ```ts
@@ -39,6 +40,12 @@ export function firstLineDiff(a: string, b: string): string | null {
  * ```
  */
 export function maskZkCli(out: string): string {
+  // The connect event is printed by zkCli's event thread whenever it comes:
+  // before or after the first command's output. Its place is timing, not output.
+  out = out.replace(
+    /(^|\n)\nWATCHER::\n\nWatchedEvent state:SyncConnected type:None path:null(?=\n|$)/g,
+    "$1",
+  );
   return out.split("\n")
     .filter((l) => !l.startsWith("SLF4J:"))
     .map((l) =>
