@@ -26,6 +26,12 @@ export const FINALIZE_WAIT_MS = 200;
 export const MIN_NOTIFICATION_INTERVAL_MS = 200;
 /** Apache's `maxNotificationInterval` default (`zookeeper.fastleader.maxNotificationInterval`). */
 export const MAX_NOTIFICATION_INTERVAL_MS = 60_000;
+/**
+ * Notifications held between a lost leader and the next round (Apache's
+ * unbounded `recvqueue`); past it the oldest is dropped. Each peer re-sends,
+ * so a handful per peer is plenty.
+ */
+export const HELD_NOTIFICATIONS_MAX = 1024;
 
 /** Configuration of one peer's election. */
 export interface ElectionConfig {
@@ -73,8 +79,10 @@ export interface Effects {
  * timers or randomness: call {@linkcode Election.start} to look for a leader,
  * {@linkcode Election.receive} for each notification, and
  * {@linkcode Election.tick} when {@linkcode Election.deadlineMs} has passed.
- * After a decision it keeps answering LOOKING peers with its vote; call
- * `start` again when the leader is lost.
+ * After a decision it keeps answering LOOKING peers with its vote (call
+ * {@linkcode Election.updateElectionVote} once the new epoch is established);
+ * call {@linkcode Election.looking} when the leader is lost and `start` for
+ * the next round.
  *
  * @example Two of three peers elect the higher id
  * ```ts
@@ -110,6 +118,8 @@ export class Election {
   #data: PeerData;
   #state: ServerState = ServerState.LOOKING;
   #started = false;
+  /** Inside a round (`lookForLeader` runs): from `start` to the decision. */
+  #electing = false;
   #logicalclock = 0n;
   #proposal: { id: Sid; zxid: bigint; peerEpoch: bigint };
   #currentVote: Vote;
@@ -177,7 +187,7 @@ export class Election {
 
   /** When {@linkcode Election.tick} has work to do, or undefined when not LOOKING. */
   get deadlineMs(): number | undefined {
-    if (!this.#started || this.#state !== ServerState.LOOKING) return undefined;
+    if (!this.#electing) return undefined;
     return this.#finalizeDeadlineMs ?? this.#pollDeadlineMs;
   }
 
@@ -191,13 +201,23 @@ export class Election {
    */
   start(nowMs: number, data?: PeerData): Effects {
     if (data) this.#data = { ...data };
+    if (!this.#started) {
+      // QuorumPeer.startLeaderElection: the current vote is for oneself, with what was loaded.
+      this.#currentVote = {
+        ...this.#currentVote,
+        zxid: this.#data.zxid,
+        peerEpoch: this.#data.epoch,
+      };
+    }
     this.#started = true;
+    this.#electing = true;
     this.#state = ServerState.LOOKING;
     this.#recvset = new Map();
     this.#outofelection = new Map();
     this.#notTimeoutMs = this.#minIntervalMs;
     this.#finalizeDeadlineMs = undefined;
-    this.#pending = [];
+    // Notifications held since `looking` stay, ahead of the new round's own vote
+    // (lookForLeader polls the recvqueue they wait in).
     this.#logicalclock++;
     this.#proposal = this.#initVote();
     const fx: Effects = { send: [] };
@@ -205,6 +225,45 @@ export class Election {
     this.#pollDeadlineMs = nowMs + this.#notTimeoutMs;
     this.#drain(nowMs, fx);
     return fx;
+  }
+
+  /**
+   * The leader is lost or leading ended: the peer is LOOKING again (Apache's
+   * `QuorumPeer.updateServerState`) but the next round has not begun. Until
+   * {@linkcode Election.start}, notifications wait for that round, a LOOKING
+   * peer of an older round is answered with the last proposal in this round,
+   * and nobody is told of the old leader any more.
+   */
+  looking(): void {
+    if (!this.#started) return;
+    this.#state = ServerState.LOOKING;
+    this.#electing = false;
+    this.#finalizeDeadlineMs = undefined;
+  }
+
+  /**
+   * The new epoch is established (Apache's `QuorumPeer.updateElectionVote`,
+   * ZOOKEEPER-1732): a leader once a quorum acked NEWLEADER, a learner at
+   * UPTODATE. The vote it answers LOOKING peers with carries that epoch, as
+   * every Apache member's does, so a joining peer counts a quorum for one
+   * vote instead of seeing two epochs of the same leader.
+   *
+   * @param epoch the epoch now in force
+   *
+   * @example
+   * ```ts
+   * import { Election, QuorumMaj, ServerState } from "@zkts/election";
+   * import assert from "node:assert/strict";
+   * const p = new Election({ myId: 3n, quorum: QuorumMaj.of([1n, 2n, 3n]) }, { zxid: 0n, epoch: 1n });
+   * p.start(0);
+   * p.receive(2n, { state: ServerState.LOOKING, leader: 3n, zxid: 0n, electionEpoch: 1n, peerEpoch: 1n, version: 2 }, 0);
+   * assert.equal(p.tick(200).decided?.state, ServerState.LEADING);
+   * p.updateElectionVote(2n);
+   * assert.equal(p.currentVote.peerEpoch, 2n);
+   * ```
+   */
+  updateElectionVote(epoch: bigint): void {
+    this.#currentVote = { ...this.#currentVote, peerEpoch: epoch };
   }
 
   /**
@@ -230,8 +289,13 @@ export class Election {
     }
     if (this.#state === ServerState.LOOKING) {
       const stale = msg.state === ServerState.LOOKING && msg.electionEpoch < this.#logicalclock;
-      this.#step(from, msg, nowMs, fx);
-      this.#drain(nowMs, fx);
+      if (this.#electing) {
+        this.#step(from, msg, nowMs, fx);
+        this.#drain(nowMs, fx);
+      } else {
+        this.#pending.push({ from, msg });
+        if (this.#pending.length > HELD_NOTIFICATIONS_MAX) this.#pending.shift();
+      }
       if (stale) {
         // Bring a peer of an older round up to ours.
         const p = this.#proposal;
@@ -261,7 +325,7 @@ export class Election {
    */
   tick(nowMs: number): Effects {
     const fx: Effects = { send: [] };
-    if (!this.#started || this.#state !== ServerState.LOOKING) return fx;
+    if (!this.#electing) return fx;
     if (this.#finalizeDeadlineMs !== undefined) {
       if (nowMs >= this.#finalizeDeadlineMs) {
         const p = this.#proposal;
@@ -425,6 +489,7 @@ export class Election {
       ? ServerState.FOLLOWING
       : ServerState.OBSERVING;
     this.#state = state;
+    this.#electing = false;
     this.#finalizeDeadlineMs = undefined;
     this.#pending = [];
     this.#currentVote = {

@@ -251,3 +251,132 @@ Deno.test("start again after losing the leader: next round, fresh timeout, new d
 Deno.test("receive before start is a bug", () => {
   assert.throws(() => peer(1n).receive(2n, note({ leader: 2n }), 0), /before start/);
 });
+
+// After the new epoch is established (updateElectionVote, ZOOKEEPER-1732),
+// every state answers as Apache's WorkerReceiver does: LOOKING peers are told
+// of the leader with the epoch now in force, never the one it was elected in.
+const qvObs = QuorumMaj.of([1n, 2n, 3n], [4n]);
+const replies: {
+  name: string;
+  /** A peer decided in round 1 with epoch 1; the new epoch is 2. */
+  make: () => Election;
+  from: bigint;
+  msg: Notification;
+  reply: Notification[];
+}[] = [
+  {
+    name: "a follower answers a LOOKING peer with its leader and the new epoch",
+    make: () => settled(1n, qv3),
+    from: 2n,
+    msg: note({ leader: 2n, peerEpoch: 2n }),
+    reply: [note({ state: ServerState.FOLLOWING, leader: 3n, peerEpoch: 2n })],
+  },
+  {
+    name: "a leader answers a LOOKING peer with itself and the new epoch",
+    make: () => settled(3n, qv3),
+    from: 2n,
+    msg: note({ leader: 2n, peerEpoch: 2n }),
+    reply: [note({ state: ServerState.LEADING, leader: 3n, peerEpoch: 2n })],
+  },
+  {
+    name: "an observer answers a LOOKING voter with its leader and the new epoch",
+    make: () => settled(4n, qvObs),
+    from: 2n,
+    msg: note({ leader: 2n, peerEpoch: 2n }),
+    reply: [note({ state: ServerState.OBSERVING, leader: 3n, peerEpoch: 2n })],
+  },
+  {
+    name: "a follower answers an observer with the new epoch, in its own round",
+    make: () => settled(1n, qvObs),
+    from: 4n,
+    msg: note({ leader: LONG_MIN, electionEpoch: 5n, zxid: LONG_MIN, peerEpoch: LONG_MIN }),
+    reply: [note({ state: ServerState.FOLLOWING, leader: 3n, peerEpoch: 2n })],
+  },
+  {
+    name: "a follower does not answer a peer that is not LOOKING",
+    make: () => settled(1n, qv3),
+    from: 2n,
+    msg: note({ state: ServerState.FOLLOWING, leader: 3n, peerEpoch: 2n }),
+    reply: [],
+  },
+  {
+    name: "LOOKING after the leader is lost, an older LOOKING round gets the last proposal",
+    make: () => lost(settled(1n, qv3)),
+    from: 2n,
+    msg: note({ leader: 2n, electionEpoch: 0n }),
+    reply: [note({ leader: 3n, peerEpoch: 1n })],
+  },
+  {
+    name:
+      "LOOKING after the leader is lost, a peer of the same round is not told of the old leader",
+    make: () => lost(settled(1n, qv3)),
+    from: 2n,
+    msg: note({ leader: 2n, peerEpoch: 2n }),
+    reply: [],
+  },
+  {
+    name: "LOOKING after the leader is lost, an observer gets the current vote, LOOKING",
+    make: () => lost(settled(1n, qvObs)),
+    from: 4n,
+    msg: note({ leader: LONG_MIN, zxid: LONG_MIN, peerEpoch: LONG_MIN }),
+    reply: [note({ leader: 3n, peerEpoch: 2n })],
+  },
+];
+
+/** Peer `id` with epoch 1 settles on leader 3 in round 1, then epoch 2 begins. */
+function settled(id: bigint, quorum: QuorumMaj): Election {
+  const p = peer(id, 0n, 1n, quorum);
+  p.start(0);
+  const three = note({ leader: 3n, peerEpoch: 1n });
+  if (id === 3n) p.receive(2n, three, 0);
+  else {
+    p.receive(3n, three, 0);
+    p.receive(2n, three, 0);
+    p.receive(3n, { ...three, state: ServerState.LEADING }, 0);
+  }
+  p.tick(500);
+  assert.notEqual(p.state, ServerState.LOOKING, "settled");
+  assert.equal(p.currentVote.peerEpoch, 1n, "elected in epoch 1");
+  p.updateElectionVote(2n);
+  return p;
+}
+
+function lost(p: Election): Election {
+  p.looking();
+  return p;
+}
+
+for (const c of replies) {
+  Deno.test(`after the epoch changes, ${c.name}`, () => {
+    const p = c.make();
+    const fx = p.receive(c.from, c.msg, 1000);
+    assert.deepEqual(fx.send, c.reply.map((msg) => ({ to: c.from, msg })));
+    assert.equal(fx.decided, undefined);
+  });
+}
+
+Deno.test("looking: no timer until the next round, which takes the held notifications", () => {
+  const p = settled(1n, qv3);
+  p.looking();
+  assert.equal(p.state, ServerState.LOOKING);
+  assert.equal(p.deadlineMs, undefined, "no round, no timer");
+  assert.deepEqual(p.tick(10_000).send, []);
+  // 2 and 3 already look in round 2 for 3; held, then counted in round 2.
+  const three = note({ leader: 3n, electionEpoch: 2n, peerEpoch: 2n });
+  assert.deepEqual(p.receive(3n, three, 1000).send, []);
+  const fx = p.start(2000, { zxid: 0n, epoch: 2n });
+  assert.deepEqual(
+    targets(fx),
+    ["2:1@2", "3:1@2", "2:3@2", "3:3@2"],
+    "its own vote, then 3's held vote, which is better",
+  );
+  assert.equal(p.finalizing, true, "3 and itself agree on 3 in round 2");
+  assert.equal(p.tick(2200).decided?.id, 3n);
+});
+
+Deno.test("the first start votes with what was loaded, as startLeaderElection", () => {
+  const p = new Election({ myId: 1n, quorum: qvObs }, { zxid: 0n, epoch: 0n });
+  p.start(0, { zxid: 0x300000007n, epoch: 3n });
+  const fx = p.receive(4n, note({ leader: LONG_MIN }), 1);
+  assert.deepEqual(fx.send[0].msg, note({ leader: 1n, zxid: 0x300000007n, peerEpoch: 3n }));
+});

@@ -27,6 +27,12 @@ export interface ElectionPeerOptions extends ElectionConfig {
   now?: () => number;
   /** Bind this host instead of the configured one. */
   listenHost?: string;
+  /**
+   * The config text every notification carries (Apache's
+   * `QuorumVerifier.toString`, with a server line's client address); default
+   * `configString(quorum)`.
+   */
+  config?: string;
 }
 
 /**
@@ -56,7 +62,7 @@ export class ElectionPeer {
   constructor(opts: ElectionPeerOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? (() => performance.now());
-    this.#config = configString(opts.quorum);
+    this.#config = opts.config ?? configString(opts.quorum);
     this.election = new Election(opts, opts.data);
     this.manager = new QuorumCnxManager({
       myId: opts.myId,
@@ -88,6 +94,21 @@ export class ElectionPeer {
     const decided = new Promise<Vote>((resolve) => this.#waiters.push(resolve));
     this.#apply(this.election.start(this.#now(), data));
     return decided;
+  }
+
+  /**
+   * The new epoch is established: LOOKING peers are told of it from now on
+   * (see {@linkcode Election.updateElectionVote}).
+   *
+   * @param epoch the epoch now in force
+   */
+  updateElectionVote(epoch: bigint): void {
+    this.election.updateElectionVote(epoch);
+  }
+
+  /** The role ended: LOOKING until the next {@linkcode ElectionPeer.lookForLeader} (see {@linkcode Election.looking}). */
+  looking(): void {
+    this.election.looking();
   }
 
   /** Stops timers and closes every connection. */
