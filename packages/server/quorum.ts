@@ -130,6 +130,7 @@ export class QuorumPeer {
       myId: this.myId,
       quorum: this.quorum,
       data: { zxid: 0n, epoch: 0n },
+      config: quorumConfigText(config),
       onWarning: (t) => this.#logger.debug(t),
     });
     this.#clientListener = listener;
@@ -433,6 +434,8 @@ export class QuorumPeer {
       } catch (e) {
         this.#logger.warn(`${this.#state} ended: ${e instanceof Error ? e.message : e}`);
       }
+      // QuorumPeer.updateServerState: LOOKING at once, not FOLLOWING/LEADING a lost leader.
+      this.#election.looking();
       this.#stopServing();
       // ZooKeeperServer.shutdown → fastForwardDataBase: the tree takes every
       // txn in the log, committed or not, before this peer votes with its
@@ -611,6 +614,8 @@ export class QuorumPeer {
             break;
           case "serving": {
             this.#tree.lastProcessedZxid = e.zxid;
+            // Leader.startZkServer → updateElectionVote (ZOOKEEPER-1732).
+            this.#election.updateElectionVote(epochOf(e.zxid));
             const core = this.#serve("leader", e.zxid);
             this.#persist = (cfx) => {
               for (const p of cfx.persist) {
@@ -874,6 +879,8 @@ export class QuorumPeer {
           this.#appended(e.zxid, e.data);
           break;
         case "serving": {
+          // Learner.syncWithLeader ends with updateElectionVote (ZOOKEEPER-1732).
+          this.#election.updateElectionVote(this.#currentEpoch);
           const core = this.#serve("follower", this.#tree.lastProcessedZxid);
           this.#touch = (id, timeout) => f.touch(id, timeout);
           this.#forward = (cfx) => {
