@@ -68,6 +68,17 @@ def raises(exc, fn, *a, **kw):
     raise AssertionError("expected %s from %s%r" % (exc.__name__, fn.__name__, a))
 
 
+def synced(zk, path):
+    """Returns zk after sync(path): the next read of zk sees every write
+    acknowledged to any session before now. A session reads its own writes in
+    order, but what another session wrote only after a sync: members apply
+    commits at their own pace (sequential consistency, ZooKeeper Programmer's
+    Guide "Consistency Guarantees"), so a read through a member one COMMIT
+    behind is correct, on Apache too."""
+    zk.sync(path)
+    return zk
+
+
 def wait_for(pred, what, timeout=15.0):
     deadline = time.time() + timeout
     while not pred():
@@ -181,6 +192,7 @@ def section_acl():
     try:
         BASE[0] = zk.create("/k", b"", include_data=True)[1].czxid
         za.create("/k/a", b"secret", acl=[alice])
+        synced(zk, "/k/a")
         acl, s = za.get_acls("/k/a")
         record("get_acls", [[a.perms, a.id.scheme, a.id.id] for a in acl], )
         record("acl_stat", stat(s))
@@ -196,7 +208,7 @@ def section_acl():
                raises(BadVersionError, za.set_acls, "/k/a", OPEN_ACL_UNSAFE, version=0))
         zo = client()
         try:
-            record("read_now", zo.get("/k/a")[0].decode())
+            record("read_now", synced(zo, "/k/a").get("/k/a")[0].decode())
             record("write_denied", raises(NoAuthError, zo.set, "/k/a", b""))
         finally:
             zo.stop()
@@ -497,13 +509,14 @@ def section_recipes():
         threading.Thread(target=e1.run, args=(lead, "one"), daemon=True).start()
         ev.wait(10)
         record("election_winner", won)
-        record("election_contenders", zk.Election("/r/election").contenders())
+        record("election_contenders", synced(zk, "/r/election").Election("/r/election").contenders())
         done.set()
         e1.cancel()
         # Barrier
         b = zk.Barrier("/r/barrier")
         b.create()
         passed = []
+        synced(clients[2], "/r/barrier")
         th = threading.Thread(target=lambda: passed.append(clients[2].Barrier("/r/barrier").wait(10)))
         th.start()
         time.sleep(0.2)
@@ -548,6 +561,7 @@ def section_recipes():
         c -= 2
         c2 = clients[0].Counter("/r/counter")
         c2 += 10
+        synced(zk, "/r/counter")
         record("counter", [c.value, c2.value])
         fc = zk.Counter("/r/fcounter", default=0.5)
         fc += 1.25
@@ -558,6 +572,7 @@ def section_recipes():
         s3 = clients[2].Semaphore("/r/sem", "c", max_leases=2)
         assert s1.acquire(timeout=5) and s2.acquire(timeout=5)
         record("semaphore_third", s3.acquire(blocking=False))
+        synced(clients[0], "/r/sem")
         record("semaphore_lease_holders", sorted(s1.lease_holders()))
         s1.release()
         record("semaphore_third_after", s3.acquire(timeout=5))
@@ -568,9 +583,9 @@ def section_recipes():
         p2 = clients[1].Party("/r/party", "p2")
         p1.join()
         p2.join()
-        record("party", sorted(zk.Party("/r/party")))
+        record("party", sorted(synced(zk, "/r/party").Party("/r/party")))
         p1.leave()
-        record("party_after", sorted(zk.Party("/r/party")))
+        record("party_after", sorted(synced(zk, "/r/party").Party("/r/party")))
         # TreeCache
         from kazoo.recipe.cache import TreeCache
         zk.ensure_path("/r/tree/a/b")
