@@ -9,6 +9,20 @@ import type { StatPersisted } from "@zkts/jute";
 /** DigestCalculator.DIGEST_VERSION. */
 export const DIGEST_VERSION = 2;
 
+/** DataTree.DIGEST_LOG_INTERVAL: the digest log keeps the zxids that are multiples of it. */
+export const DIGEST_LOG_INTERVAL = 128n;
+
+/** DataTree.DIGEST_LOG_LIMIT: how many entries the digest log keeps, the oldest dropped. */
+export const DIGEST_LOG_LIMIT = 1024;
+
+/** One entry of the digest log (DataTree.ZxidDigest): the tree's digest right after `zxid`. */
+export interface ZxidDigest {
+  zxid: bigint;
+  digestVersion: number;
+  /** DataTree.getTreeDigest, a Java long. */
+  digest: bigint;
+}
+
 /** Slicing-by-8 tables of the reflected CRC32 polynomial 0xedb88320 (java.util.zip.CRC32). */
 const T = (() => {
   const t = new Int32Array(8 * 256);

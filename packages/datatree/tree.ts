@@ -7,7 +7,14 @@
 import { assert, NIL, NodeStore } from "./_store.ts";
 import { ErrorCode as Err, EventType as Event, KeeperState, OpCode as Op } from "@zkts/jute";
 import { AclCache, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE } from "./acl.ts";
-import { AdHash, crc32Update, DIGEST_VERSION } from "./digest.ts";
+import {
+  AdHash,
+  crc32Update,
+  DIGEST_LOG_INTERVAL,
+  DIGEST_LOG_LIMIT,
+  DIGEST_VERSION,
+  type ZxidDigest,
+} from "./digest.ts";
 import { KeeperError } from "./errors.ts";
 import {
   CONFIG_NODE,
@@ -245,6 +252,8 @@ export class DataTree<W = unknown> {
   #quotas = new Set<string>();
   #hash = new AdHash();
   #digestEnabled: boolean;
+  /** DataTree.digestLog, oldest first. */
+  #digestLog: ZxidDigest[] = [];
   #extended: boolean;
   #v38: boolean;
   #dataWatches: WatchManager<W>;
@@ -410,6 +419,32 @@ export class DataTree<W = unknown> {
   /** DigestCalculator.DIGEST_VERSION. */
   get digestVersion(): number {
     return DIGEST_VERSION;
+  }
+
+  /**
+   * The digest log (DataTree.getDigestLog, what `hash` prints): the tree's
+   * digest after each applied txn whose zxid is a multiple of
+   * DIGEST_LOG_INTERVAL, the last DIGEST_LOG_LIMIT of them, oldest first;
+   * empty when digests are off.
+   *
+   * @example
+   * ```ts
+   * import { DataTree } from "@zkts/datatree";
+   * import assert from "node:assert/strict";
+   * const tree = new DataTree();
+   * const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+   * for (let i = 1; i <= 128; i++) {
+   *   tree.processTxn(
+   *     { clientId: 1n, cxid: i, zxid: BigInt(i), time: 0n, type: 1 },
+   *     { path: `/n${i}`, data: null, acl, ephemeral: false, parentCVersion: -1 },
+   *   );
+   * }
+   * assert.deepEqual(tree.digestLog.map((d) => d.zxid), [128n]);
+   * assert.equal(tree.digestLog[0].digest, tree.digest);
+   * ```
+   */
+  get digestLog(): readonly ZxidDigest[] {
+    return this.#digestLog;
   }
 
   // ---- reads -----------------------------------------------------------------
@@ -1280,6 +1315,12 @@ export class DataTree<W = unknown> {
       }
     }
     if (!isSubTxn && rc.zxid > this.lastProcessedZxid) this.lastProcessedZxid = rc.zxid;
+    // DataTree.logZxidDigest, after every whole txn (zkts's snapshots are not
+    // fuzzy, so there is no snapshot digest still to reach first).
+    if (!isSubTxn && this.#digestEnabled && rc.zxid % DIGEST_LOG_INTERVAL === 0n) {
+      this.#digestLog.push({ zxid: rc.zxid, digestVersion: DIGEST_VERSION, digest: this.digest });
+      if (this.#digestLog.length > DIGEST_LOG_LIMIT) this.#digestLog.shift();
+    }
     return rc;
   }
 
