@@ -165,12 +165,24 @@ export type SegmentEnd =
   /** A record that does not parse or check. */
   | { kind: "bad"; offset: number; reason: string };
 
+/** What a {@linkcode scanSegment} did with the bytes, for tests and benches. */
+export interface ScanCounters {
+  /** `read` calls on the file. */
+  reads: number;
+  /** Bytes those reads returned. */
+  readBytes: number;
+  /** Bytes moved inside the scan's buffer (kept across a refill, or into a bigger buffer). */
+  copiedBytes: number;
+}
+
 /** Limits and hints for {@linkcode scanSegment}. */
 export interface ScanOptions {
   /** The longest payload accepted (default {@linkcode RECORD_BYTES_MAX_DEFAULT}). */
   recordBytesMax?: number;
-  /** Bytes read per I/O (default 1 MiB). */
+  /** Bytes read ahead at least per I/O once the buffer is full-sized (default 1 MiB). */
   chunkBytes?: number;
+  /** Counts the scan's reads and copies into this object (added to what it holds). */
+  counters?: ScanCounters;
 }
 
 /**
@@ -270,24 +282,56 @@ export async function* scanSegment(
 ): AsyncGenerator<ScannedRecord, SegmentEnd> {
   const recordBytesMax = options.recordBytesMax ?? RECORD_BYTES_MAX_DEFAULT;
   const chunk = options.chunkBytes ?? 1 << 20;
+  const counters = options.counters;
+  // The window: the segment's bytes [base, end) sit in buf[0, end - base).
+  // It is refilled only when the record at `pos` is not all in it: then the
+  // unread bytes (less than one record) move to the front and the rest of the
+  // buffer is read at once. The buffer holds at least twice the record asked
+  // for (or the rest of the file), so each refill reads at least as much as it
+  // moves, and a byte is read once and moved at most twice (a refill and a
+  // growth): reading a segment costs O(its size), not O(records × buffer).
   let buf = new Uint8Array(0);
-  let base = FILE_HEADER_BYTES; // file offset of buf[0]
+  let base = FILE_HEADER_BYTES;
+  let end = FILE_HEADER_BYTES;
   let pos = FILE_HEADER_BYTES;
-  while (true) {
-    if (pos === size) return { kind: "end", offset: pos };
-    // Keep at least one whole record (or what is left of the file) in the window.
-    const want = Math.min(size - pos, Math.max(chunk, recordBytesMax + RECORD_OVERHEAD_BYTES));
-    if (pos + want > base + buf.length) {
-      const keep = buf.subarray(pos - base);
-      const more = await file.read(base + buf.length, pos + want - (base + buf.length));
-      const next = new Uint8Array(keep.length + more.length);
-      next.set(keep);
-      next.set(more, keep.length);
-      buf = next;
+  /** Makes the window hold `n` bytes from `pos`, or all up to the end of the file. */
+  const fill = async (n: number): Promise<void> => {
+    n = Math.min(n, size - pos);
+    if (end - pos >= n) return;
+    if (buf.length - (pos - base) < n) {
+      const kept = buf.subarray(pos - base, end - base);
+      const capacity = Math.min(Math.max(2 * n, 2 * chunk), size - pos);
+      if (buf.length >= capacity) {
+        buf.copyWithin(0, pos - base, end - base);
+      } else {
+        const bigger = new Uint8Array(capacity);
+        bigger.set(kept);
+        buf = bigger;
+      }
+      if (counters) counters.copiedBytes += kept.length;
       base = pos;
-      if (pos + want > base + buf.length) size = base + buf.length; // the file shrank under us
     }
-    const r = parseRecordAt(buf, pos - base, size - pos, prevZxid, recordBytesMax);
+    const want = Math.min(buf.length - (end - base), size - end);
+    const more = await file.read(end, want);
+    if (more.length > want) {
+      throw new Error(`read of ${want} bytes at ${end} of ${file.path} returned ${more.length}`);
+    }
+    buf.set(more, end - base);
+    end += more.length;
+    if (counters) {
+      counters.reads++;
+      counters.readBytes += more.length;
+    }
+    if (more.length < want) size = end; // the file shrank under us
+  };
+  while (true) {
+    if (pos >= size) return { kind: "end", offset: pos };
+    await fill(12);
+    if (end - pos >= 12) {
+      const len = readInt(buf, pos - base + 8);
+      if (len > 0 && len <= recordBytesMax) await fill(len + RECORD_OVERHEAD_BYTES);
+    }
+    const r = parseRecordAt(buf, pos - base, end - pos, prevZxid, recordBytesMax);
     if (!r.ok) {
       return r.end ? { kind: "end", offset: pos } : { kind: "bad", offset: pos, reason: r.reason };
     }
