@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { ZooKeeper } from "@zkts/client";
-import { CreateMode, ErrorCode } from "@zkts/jute";
+import type { WatchedEvent, ZooKeeper } from "@zkts/client";
+import { CreateMode, ErrorCode, EventType } from "@zkts/jute";
 import {
   bound,
   createProtected,
@@ -39,6 +39,23 @@ export interface LeaderLatchOptions {
  * is held until {@linkcode LeaderLatch.close}, a suspension (it comes back
  * after a reconnect if the node survived) or session expiry (for good).
  *
+ * What it guarantees (ZooKeeper's, no more). The candidates' nodes are
+ * ordered by one zxid order, so at any moment at most one live node is the
+ * smallest. `hasLeadership` turns true only after a read of this session,
+ * while connected, found this node smallest and set a watch on it; it turns
+ * false, in this session's own event order, when that node is deleted (its
+ * watch), on Disconnected, Expired or Closed, when a re-check finds a smaller
+ * node, and on close() (before the node is deleted, so a graceful hand-over
+ * never overlaps). Two candidates can therefore both report leadership only
+ * while the older one's node is already gone on the server and the event
+ * telling its client so is still on its way: notifications to different
+ * sessions have no global order, so the successor may hear it leads first
+ * (Curator's `LeaderLatch` has the same window). A partitioned leader hears
+ * Disconnected after 2/3 of the session timeout without a reply, before the
+ * server may expire it; a process paused longer than that (GC, an
+ * overloaded machine) can still act on stale leadership, so fence effects
+ * that must not overlap (with the node's czxid, say).
+ *
  * @example
  * ```ts ignore
  * import { LeaderLatch } from "@zkts/recipes";
@@ -60,6 +77,12 @@ export class LeaderLatch {
   #changes = new Emitter<boolean>();
   #unsubscribe: (() => void) | null = null;
   #prefix = `_c_${guid()}${LATCH_NODE}`;
+  /** One watcher for the predecessor and our own node (the client keeps one per path). */
+  #recheck = (e: WatchedEvent) => {
+    // Our node is gone (deleted by another session): stop leading now, before the re-read.
+    if (e.type === EventType.NodeDeleted && e.path === this.#node) this.#set(false);
+    void this.#check();
+  };
 
   /** A candidate on `path`; call {@linkcode LeaderLatch.start}. */
   constructor(zk: ZooKeeper, path: string, opts: LeaderLatchOptions = {}) {
@@ -207,11 +230,15 @@ export class LeaderLatch {
         continue;
       }
       if (i === 0) {
+        // Lead only with a watch on our own node, so that losing it to a
+        // delete by another session ends leadership from this session's own
+        // events, not only from its session's (Disconnected/Expired/Closed).
+        if (await this.#zk.exists(this.#node!, this.#recheck) === null) continue;
         if (this.#zk.connected) this.#set(true);
         return;
       }
       this.#set(false);
-      const stat = await this.#zk.exists(join(this.#path, kids[i - 1]), () => this.#check());
+      const stat = await this.#zk.exists(join(this.#path, kids[i - 1]), this.#recheck);
       if (stat !== null) return;
     }
   }
