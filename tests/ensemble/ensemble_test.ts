@@ -494,3 +494,64 @@ interopTest(
     await t.step("zkts member 1 from an Apache leader", () => catchUp([1], 1, false));
   },
 );
+
+interopTest(
+  "mixed ensemble: after a new epoch, a restarted member rejoins within seconds (every member reports the epoch in force)",
+  async (t) => {
+    // Issue 13. Apache members answer a LOOKING peer with the epoch in force
+    // (QuorumPeer.updateElectionVote); a member that kept the epoch it was
+    // elected in made a restarted peer of an older round see (L, E) and
+    // (L, E - 1), count no quorum for either and stay LOOKING.
+    const REJOIN_MS_MAX = 20_000;
+    const rejoin = async (zktsMembers: number[], zktsRestarts: boolean) => {
+      await using ens = await startMixedEnsemble(3, zktsMembers, {
+        forceSync: false,
+        tickTime: 500,
+        startTimeoutMs: 45_000,
+      });
+      const isZkts = (id: number) => zktsMembers.includes(id);
+      // The kind that restarts leads first, so that killing it ends an epoch and
+      // the other two (one of each kind) elect in a later round.
+      let leader = await leaderOtherThan(ens, -1);
+      for (let i = 0; i < 4 && isZkts(leader) !== zktsRestarts; i++) {
+        await ens.stopMember(leader);
+        const next = await leaderOtherThan(ens, leader);
+        await ens.restart(leader);
+        leader = next;
+      }
+      assert.equal(isZkts(leader), zktsRestarts, `leader ${leader}`);
+      const zk = await ZooKeeper.connect(ens.connectString, { sessionTimeoutMs: 20000 });
+      try {
+        await retry(() => zk.create("/epoch", null));
+        const before = (await zk.exists("/epoch"))!.czxid >> 32n;
+        await ens.kill(leader);
+        await leaderOtherThan(ens, leader);
+        await ens.waitServing(); // both survivors synced: the new epoch is established
+        await retry(() => zk.create("/epoch/next", null));
+        const after = (await zk.exists("/epoch/next"))!.czxid >> 32n;
+        assert.ok(after > before, `a new epoch: ${before} → ${after}`);
+        // Twice: the first time the survivors re-send it their last LOOKING
+        // notifications (QuorumCnxManager's lastMessage), which move it to their
+        // round; the second time they re-send their answers as FOLLOWING and
+        // LEADING, so it counts them out of election, where epochs must agree.
+        for (const time of ["first", "second"]) {
+          const t0 = performance.now();
+          await ens.restart(leader);
+          const ms = performance.now() - t0;
+          assert.equal(await ens.mode(leader), "follower");
+          assert.ok(
+            ms < REJOIN_MS_MAX,
+            `member ${leader} rejoined in ${ms.toFixed(0)} ms the ${time} time`,
+          );
+        }
+        const views = await Promise.all(ens.members.map((m) => view(ens, m.id, "/epoch")));
+        assert.deepEqual(views[leader - 1], views[0]);
+        assert.deepEqual(views[leader - 1], views[2]);
+      } finally {
+        await zk.close();
+      }
+    };
+    await t.step("an Apache member, beside an Apache and a zkts member", () => rejoin([1], false));
+    await t.step("a zkts member, beside an Apache and a zkts member", () => rejoin([1, 2], true));
+  },
+);
