@@ -183,13 +183,21 @@ export class QuorumPeer {
       transport: "tcp",
     });
     const peer = new QuorumPeer(config, logger, opts.clock ?? realClock, listener);
-    await Deno.mkdir(peer.#snapDir, { recursive: true });
-    await Deno.mkdir(peer.#logDir, { recursive: true });
-    await peer.#loadDatabase();
-    peer.#loadEpochs();
-    // As ZooKeeperServer.loadData: a snapshot of what was loaded, so the dataDir
-    // always starts from one (the log alone is not trusted to be complete).
-    await peer.#takeSnapshot();
+    try {
+      await Deno.mkdir(peer.#snapDir, { recursive: true });
+      await Deno.mkdir(peer.#logDir, { recursive: true });
+      await peer.#loadDatabase();
+      peer.#loadEpochs();
+      // As ZooKeeperServer.loadData: a snapshot of what was loaded, so the dataDir
+      // always starts from one (the log alone is not trusted to be complete).
+      await peer.#takeSnapshot();
+    } catch (e) {
+      // QuorumPeer.loadDataBase: "Unable to run quorum server"; nothing stays open.
+      listener.close();
+      clearInterval(peer.#purgeTimer);
+      await peer.#log?.close().catch(() => {});
+      throw e;
+    }
     await peer.#election.manager.listen();
     peer.#startHttp();
     peer.#acceptClients();
@@ -273,7 +281,9 @@ export class QuorumPeer {
     clearInterval(this.#purgeTimer);
     for (const h of this.#http) await h.shutdown().catch(() => {});
     await this.#election.close();
-    await this.#loop.catch(() => {});
+    // A looking peer waits on the election, which a close does not end: the
+    // loop stays parked there, holding nothing.
+    if (this.#state !== "looking") await this.#loop.catch(() => {});
     await this.#snapshotting;
     try {
       await this.#log.flush();
@@ -353,21 +363,84 @@ export class QuorumPeer {
     if (this.#recent.length > COMMITTED_LOG_COUNT) this.#recent.shift();
   }
 
+  /**
+   * QuorumPeer.loadDataBase: the epochs are what their files say. A missing
+   * file (an installation from before epochs were kept) takes the last
+   * zxid's epoch and is written; a damaged one stops the start and stays as
+   * it is (readLongFromFile's IOException, "Unable to load database on
+   * disk"): guessing an epoch could make this peer ack two leaders of one.
+   */
   #loadEpochs(): void {
-    const lastEpoch = epochOf(this.#tree.lastProcessedZxid);
-    const read = (name: string): bigint | undefined => {
-      try {
-        return BigInt(Deno.readTextFileSync(joinPath(this.#snapDir, name)).trim());
-      } catch {
-        return undefined;
+    const lastZxid = this.#tree.lastProcessedZxid;
+    const lastEpoch = epochOf(lastZxid);
+    const hex = (e: bigint) => `0x${e.toString(16)}`;
+    let current = this.#readEpoch("currentEpoch");
+    if (current === undefined) {
+      current = lastEpoch;
+      this.#logger.info(
+        `currentEpoch not found! Creating with a reasonable default of ${current}. ` +
+          "This should only happen when you are upgrading your installation",
+      );
+      this.#writeEpoch("currentEpoch", current);
+    }
+    if (lastEpoch > current) {
+      // A crash between writing currentEpoch.tmp and renaming it (the epoch
+      // set at NEWLEADER, after the snapshot): the temp file holds the epoch.
+      const tmp = this.#readEpoch("currentEpoch.tmp");
+      if (tmp === undefined) {
+        throw new Error(
+          `Unable to load database on disk: the current epoch, ${hex(current)}, ` +
+            `is older than the last zxid, ${lastZxid}`,
+        );
       }
-    };
-    this.#currentEpoch = read("currentEpoch") ?? lastEpoch;
-    this.#acceptedEpoch = read("acceptedEpoch") ?? lastEpoch;
-    if (this.#currentEpoch < lastEpoch) this.#currentEpoch = lastEpoch;
-    if (this.#acceptedEpoch < this.#currentEpoch) this.#acceptedEpoch = this.#currentEpoch;
-    this.#writeEpoch("currentEpoch", this.#currentEpoch);
-    this.#writeEpoch("acceptedEpoch", this.#acceptedEpoch);
+      this.#logger.info(`currentEpoch.tmp found. Setting current epoch to ${tmp}.`);
+      current = tmp;
+      this.#writeEpoch("currentEpoch", current);
+    }
+    let accepted = this.#readEpoch("acceptedEpoch");
+    if (accepted === undefined) {
+      accepted = lastEpoch;
+      this.#logger.info(
+        `acceptedEpoch not found! Creating with a reasonable default of ${accepted}. ` +
+          "This should only happen when you are upgrading your installation",
+      );
+      this.#writeEpoch("acceptedEpoch", accepted);
+    }
+    if (accepted < current) {
+      throw new Error(
+        `Unable to load database on disk: the accepted epoch, ${hex(accepted)}, ` +
+          `is less than the current epoch, ${hex(current)}`,
+      );
+    }
+    this.#currentEpoch = current;
+    this.#acceptedEpoch = accepted;
+  }
+
+  /**
+   * QuorumPeer.readLongFromFile: the file's first line, a decimal long;
+   * undefined when there is no file.
+   *
+   * @throws {Error} anything else in the file (empty, not a number, out of range), naming it
+   */
+  #readEpoch(name: string): bigint | undefined {
+    const path = joinPath(this.#snapDir, name);
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw new Error(`Unable to load database on disk: cannot read ${path}: ${e}`);
+    }
+    const line = text.split(/\r\n|\r|\n/)[0];
+    const value = /^[+-]?[0-9]{1,19}$/.test(line) ? BigInt(line) : undefined;
+    if (value === undefined || value !== BigInt.asIntN(64, value)) {
+      const shown = line.length > 64 ? `${line.slice(0, 64)}...` : line;
+      throw new Error(
+        `Unable to load database on disk: found ${JSON.stringify(shown)} in ${path}` +
+          `${text.length === 0 ? " (an empty file)" : ""}, not an epoch (a decimal number)`,
+      );
+    }
+    return value;
   }
 
   /** An epoch changes: in memory and, durably, in its file. */

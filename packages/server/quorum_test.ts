@@ -1,0 +1,177 @@
+/**
+ * An ensemble member through its API, in this process: what it does with
+ * its dataDir when it starts and when a leader syncs it.
+ */
+import assert from "node:assert/strict";
+import { DataTree } from "@zkts/datatree";
+import { DenoStorage, writeSnapshot } from "@zkts/persistence";
+import { parseConfig, type ZkConfig } from "./config.ts";
+import type { Logger } from "./log.ts";
+import { QuorumPeer } from "./quorum.ts";
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** zoo.cfg of member `myid` of three on loopback; the others need not run. */
+function memberConfig(dataDir: string, myid: number, extra = ""): ZkConfig {
+  const lines = [
+    "tickTime=200",
+    "initLimit=10",
+    "syncLimit=5",
+    `dataDir=${dataDir}`,
+    `clientPort=${freePort()}`,
+    "clientPortAddress=127.0.0.1",
+    "forceSync=no",
+    "admin.enableServer=false",
+  ];
+  for (const id of [1, 2, 3]) lines.push(`server.${id}=127.0.0.1:${freePort()}:${freePort()}`);
+  return parseConfig(lines.join("\n") + "\n" + extra, { myid: String(myid) });
+}
+
+/** A dataDir whose snapshot ends at `zxid`, with these epoch files (name → content). */
+async function dataDirWith(zxid: bigint, files: Record<string, string>): Promise<string> {
+  const dataDir = await Deno.makeTempDir({ prefix: "zkts-quorum-" });
+  const dir = `${dataDir}/version-2`;
+  await Deno.mkdir(dir, { recursive: true });
+  const view = new DataTree({ apacheVersion: "3.8" }).snapshotView();
+  await writeSnapshot({ storage: new DenoStorage(), dir, zxid, fsync: false }, {
+    sessions: [],
+    acls: view.acls,
+    nodes: view.nodes(),
+  });
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  return dataDir;
+}
+
+function epochFiles(dataDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of Deno.readDirSync(`${dataDir}/version-2`)) {
+    if (e.name.includes("Epoch")) {
+      out[e.name] = Deno.readTextFileSync(`${dataDir}/version-2/${e.name}`);
+    }
+  }
+  return out;
+}
+
+const EPOCH_3 = 0x3_0000_0002n;
+
+Deno.test("quorum: a damaged epoch file stops the start, named with its content, and stays as it was", async (t) => {
+  const cases: { name: string; files: Record<string, string>; message: RegExp }[] = [
+    {
+      name: "a currentEpoch that is not a number",
+      files: { currentEpoch: "garbage", acceptedEpoch: "3" },
+      message: /found "garbage" in .*\/version-2\/currentEpoch/,
+    },
+    {
+      name: "an empty currentEpoch",
+      files: { currentEpoch: "", acceptedEpoch: "3" },
+      message: /found "" in .*\/version-2\/currentEpoch \(an empty file\)/,
+    },
+    {
+      name: "an empty acceptedEpoch",
+      files: { currentEpoch: "3", acceptedEpoch: "" },
+      message: /found "" in .*\/version-2\/acceptedEpoch \(an empty file\)/,
+    },
+    {
+      name: "an acceptedEpoch with trailing garbage",
+      files: { currentEpoch: "3", acceptedEpoch: "3x" },
+      message: /found "3x" in .*\/version-2\/acceptedEpoch/,
+    },
+    {
+      name: "a hex currentEpoch (Long.parseLong reads decimal only)",
+      files: { currentEpoch: "0x3", acceptedEpoch: "3" },
+      message: /found "0x3" in .*\/version-2\/currentEpoch/,
+    },
+    {
+      name: "a currentEpoch past a long",
+      files: { currentEpoch: "99999999999999999999", acceptedEpoch: "3" },
+      message: /found "99999999999999999999" in .*\/version-2\/currentEpoch/,
+    },
+    {
+      name: "a currentEpoch older than the last zxid, without currentEpoch.tmp",
+      files: { currentEpoch: "2", acceptedEpoch: "3" },
+      message: /the current epoch, 0x2, is older than the last zxid, 12884901890/,
+    },
+    {
+      name: "an acceptedEpoch below the currentEpoch",
+      files: { currentEpoch: "4", acceptedEpoch: "3" },
+      message: /the accepted epoch, 0x3, is less than the current epoch, 0x4/,
+    },
+    {
+      name: "a damaged currentEpoch.tmp where it is needed",
+      files: { currentEpoch: "2", "currentEpoch.tmp": "", acceptedEpoch: "3" },
+      message: /found "" in .*\/version-2\/currentEpoch\.tmp/,
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      const dataDir = await dataDirWith(EPOCH_3, c.files);
+      try {
+        await assert.rejects(
+          QuorumPeer.start(memberConfig(dataDir, 1), { logger: quiet }),
+          (e: Error) => {
+            assert.match(e.message, /^Unable to load database on disk: /);
+            assert.match(e.message, c.message);
+            return true;
+          },
+        );
+        assert.deepEqual(epochFiles(dataDir), c.files);
+      } finally {
+        await Deno.remove(dataDir, { recursive: true });
+      }
+    });
+  }
+});
+
+Deno.test({
+  name:
+    "quorum: missing epoch files are created from the last zxid, present ones are read as they are",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const cases: { name: string; files: Record<string, string>; after: Record<string, string> }[] =
+      [
+        {
+          name: "no epoch files (an upgrade): both take the last zxid's epoch",
+          files: {},
+          after: { currentEpoch: "3", acceptedEpoch: "3" },
+        },
+        {
+          name: "no acceptedEpoch: the last zxid's epoch",
+          files: { currentEpoch: "3" },
+          after: { currentEpoch: "3", acceptedEpoch: "3" },
+        },
+        {
+          name: "good files are not rewritten (a newline after the number is Apache's readLine)",
+          files: { currentEpoch: "3\n", acceptedEpoch: "5" },
+          after: { currentEpoch: "3\n", acceptedEpoch: "5" },
+        },
+        {
+          name:
+            "a currentEpoch older than the last zxid takes currentEpoch.tmp (a crash before its rename)",
+          files: { currentEpoch: "2", "currentEpoch.tmp": "3", acceptedEpoch: "3" },
+          after: { currentEpoch: "3", acceptedEpoch: "3" },
+        },
+      ];
+    for (const c of cases) {
+      await t.step(c.name, async () => {
+        const dataDir = await dataDirWith(EPOCH_3, c.files);
+        try {
+          const peer = await QuorumPeer.start(memberConfig(dataDir, 1), { logger: quiet });
+          await peer.stop();
+          assert.deepEqual(epochFiles(dataDir), c.after);
+        } finally {
+          await Deno.remove(dataDir, { recursive: true });
+        }
+      });
+    }
+  },
+});
