@@ -20,6 +20,7 @@ import {
   DEFAULT_CONFIG_TEXT,
   isStandalone,
   parseConfig,
+  parseProperties,
   QuorumPeer,
   ZK_VERSION,
   type ZkConfig,
@@ -48,15 +49,30 @@ async function loadConfig(path: string | undefined): Promise<{ config: ZkConfig;
     }
     source = path;
   }
-  const pre = parseConfigQuietly(text);
+  // QuorumPeerConfig.parse: myid from dataDir when it is there, the ensemble
+  // from the dynamic file when zoo.cfg names one (dynamicConfigFile, 3.5+).
+  const props = parseProperties(text);
+  const dataDir = props.get("dataDir")?.trim();
   let myid: string | undefined;
-  if (pre && /^\s*server\.\d+\s*=/m.test(text)) {
+  if (dataDir) {
     try {
-      myid = await Deno.readTextFile(`${pre.dataDir}/myid`);
-    } catch { /* parseConfig says it is missing */ }
+      myid = await Deno.readTextFile(`${dataDir}/myid`);
+    } catch { /* parseConfig says it is missing when the ensemble needs it */ }
+  }
+  const dynamicPath = props.get("dynamicConfigFile")?.trim();
+  let dynamicConfig: string | undefined;
+  if (dynamicPath !== undefined) {
+    try {
+      dynamicConfig = await Deno.readTextFile(dynamicPath);
+    } catch (e) {
+      console.error(
+        `Invalid config, exiting abnormally: Error processing ${dynamicPath}: ${(e as Error).message}`,
+      );
+      Deno.exit(2);
+    }
   }
   try {
-    return { config: parseConfig(text, { myid }), source };
+    return { config: parseConfig(text, { myid, dynamicConfig }), source };
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`Invalid config, exiting abnormally: ${e.message}`);
@@ -66,25 +82,20 @@ async function loadConfig(path: string | undefined): Promise<{ config: ZkConfig;
   }
 }
 
-function parseConfigQuietly(text: string): ZkConfig | undefined {
-  try {
-    return parseConfig(text, { myid: "0" });
-  } catch {
-    try {
-      return parseConfig(text.replace(/^server\..*$/gm, ""));
-    } catch {
-      return undefined;
-    }
-  }
-}
-
 async function status(path: string | undefined): Promise<number> {
   const { config, source } = await loadConfig(path);
   console.log(`Using config: ${source}`);
   const host = config.clientPortAddress && config.clientPortAddress !== "0.0.0.0"
     ? config.clientPortAddress
     : "localhost";
-  const port = config.clientPort ?? 2181;
+  if (config.clientPort === undefined) {
+    // zkServer.sh status with neither port in the config.
+    console.log(
+      "Unable to find either secure or insecure client port in any configs. Terminating.",
+    );
+    return 1;
+  }
+  const port = config.clientPort;
   console.log(`Client port found: ${port}. Client address: ${host}. Client SSL: false.`);
   try {
     const conn = await Deno.connect({ hostname: host === "localhost" ? "127.0.0.1" : host, port });
@@ -118,11 +129,15 @@ async function status(path: string | undefined): Promise<number> {
 async function run(path: string | undefined): Promise<void> {
   const { config, source } = await loadConfig(path);
   for (const [k, v] of config.unknown) console.warn(`WARN unknown config key ${k}=${v} (ignored)`);
+  for (const [k, note] of config.noEffect) console.log(`INFO config key ${k}: ${note}`);
+  const clientPort = (s: { hasClientPort: boolean; address: Deno.NetAddr }) =>
+    s.hasClientPort ? `${s.address.hostname}:${s.address.port}` : "none (clientPort is not set)";
   if (!isStandalone(config)) {
     const peer = await QuorumPeer.start(config);
-    const addr = peer.address;
     console.log(
-      `zkts ${ZK_VERSION} server.${config.myid} of ${config.servers.size}, config ${source}, dataDir ${config.dataDir}, client port ${addr.hostname}:${addr.port}`,
+      `zkts ${ZK_VERSION} server.${config.myid} of ${config.servers.size}, config ${source}, dataDir ${config.dataDir}, client port ${
+        clientPort(peer)
+      }`,
     );
     let stopping = false;
     const stop = async (signal: string) => {
@@ -137,9 +152,10 @@ async function run(path: string | undefined): Promise<void> {
     return;
   }
   const server = await ZkServer.start(config);
-  const addr = server.address;
   console.log(
-    `zkts ${ZK_VERSION} standalone, config ${source}, dataDir ${config.dataDir}, serving clients on ${addr.hostname}:${addr.port}`,
+    `zkts ${ZK_VERSION} standalone, config ${source}, dataDir ${config.dataDir}, serving clients on ${
+      clientPort(server)
+    }`,
   );
   let stopping = false;
   const stop = async (signal: string) => {

@@ -73,6 +73,8 @@ export interface CoreOptions {
   maxClientCnxns: number;
   skipACL: boolean;
   superDigest?: string;
+  /** `enforceQuota`: a write past a hard quota fails with QuotaExceeded. */
+  enforceQuota?: boolean;
   reconfigEnabled: boolean;
   /** 1 for a standalone server (SessionTrackerImpl's id). */
   serverId: number;
@@ -138,6 +140,8 @@ export interface ServerStats {
   lastResponseBytes: number;
   minResponseBytes: number;
   maxResponseBytes: number;
+  /** ServerMetrics.WATCH_BYTES: bytes of watch notifications sent (length prefix left out). */
+  watchBytes: number;
 }
 
 /** A fixed-bucket histogram (Prometheus style: counts per upper bound, plus +Inf). */
@@ -386,7 +390,7 @@ export class ServerCore {
     this.tree = tree;
     this.#opts = opts;
     this.#clock = clock;
-    this.#prep = new Preparer(tree, { skipACL: opts.skipACL });
+    this.#prep = new Preparer(tree, { skipACL: opts.skipACL, enforceQuota: opts.enforceQuota });
     this.#log = opts.logger ?? consoleLogger("server");
     this.#role = opts.role ?? "standalone";
     this.#nextZxid = opts.lastZxid + 1n;
@@ -410,6 +414,7 @@ export class ServerCore {
       lastResponseBytes: 0,
       minResponseBytes: Number.MAX_SAFE_INTEGER,
       maxResponseBytes: 0,
+      watchBytes: 0,
     };
   }
 
@@ -1031,6 +1036,7 @@ export class ServerCore {
         WatcherEvent,
         { type: e.type, state: e.state, path: e.path },
       );
+      this.stats.watchBytes += bytes.length - 4;
       this.#sendFrame(c, bytes);
     }
   }

@@ -46,6 +46,7 @@ export async function loadDataDir(opts: {
   // Apache 3.8's rules (watch modes, exists without an ACL check): the oracle is 3.8.
   const tree = new DataTree<Conn>({
     extendedTypesEnabled: config.extendedTypesEnabled,
+    digestEnabled: config.digestEnabled,
     apacheVersion: "3.8",
   });
   // The snapshot's nodes go straight from the file's bytes into the tree.

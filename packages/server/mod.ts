@@ -14,6 +14,8 @@
  * @module
  */
 export * from "./config.ts";
+export * from "./dynamic_config.ts";
+export * from "./config_keys.ts";
 export * from "./sessions.ts";
 export * from "./auth.ts";
 export * from "./core.ts";

@@ -60,10 +60,44 @@ import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
 const realClock: Clock = { nowMs: () => performance.now(), wallMs: () => Date.now() };
-const COMMITTED_LOG_COUNT = 500;
 
 /** The ensemble's view of this server's role, for `srvr`/`mntr`. */
 export type PeerState = "looking" | "leading" | "following" | "stopped";
+
+/**
+ * The quorum an ensemble's config describes: a majority of the voters, or
+ * Apache's hierarchical quorum when there are `group.N` lines (with the
+ * `weight.N` of each voter).
+ *
+ * @param config a parsed zoo.cfg with `server.N` lines
+ * @returns its verifier
+ *
+ * @example
+ * ```ts
+ * import { parseConfig, quorumVerifierOf } from "@zkts/server";
+ * import assert from "node:assert/strict";
+ * const c = parseConfig(
+ *   "tickTime=2000\ndataDir=/d\nserver.1=h:1:2\nserver.2=h:3:4\nserver.3=h:5:6\n" +
+ *     "group.1=1:2\ngroup.2=3\nweight.1=1\nweight.2=0\nweight.3=1\n",
+ *   { myid: "1" },
+ * );
+ * const q = quorumVerifierOf(c);
+ * assert.equal(q.containsQuorum([1n, 3n]), true);
+ * assert.equal(q.containsQuorum([1n, 2n]), false); // group 2 has no say
+ * ```
+ */
+export function quorumVerifierOf(config: ZkConfig): QuorumVerifier {
+  const props: Record<string, string> = {};
+  for (const s of config.servers.values()) {
+    props[`server.${s.id}`] = `${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`;
+  }
+  // Hierarchical quorums: without these every vote would weigh one.
+  for (const [g, ids] of config.groups) props[`group.${g}`] = ids.join(":");
+  for (const [id, w] of config.weights) props[`weight.${id}`] = String(w);
+  // Votes and NEWLEADER carry the version (a dynamic file's name), as Apache's.
+  props.version = BigInt.asUintN(64, config.configVersion).toString(16);
+  return parseQuorumConfig(props);
+}
 
 /**
  * One member of an ensemble.
@@ -93,7 +127,8 @@ export class QuorumPeer {
   #acceptedEpoch = 0n;
   #currentEpoch = 0n;
   #election: ElectionPeer;
-  #clientListener: Deno.TcpListener;
+  /** The client port; none when zoo.cfg sets no client port, as in Apache. */
+  #clientListener: Deno.TcpListener | undefined;
   #clients = new Map<number, Stream>();
   #nextId = 1;
   #core: ServerCore | undefined;
@@ -114,18 +149,19 @@ export class QuorumPeer {
   #pendingZxids: bigint[] = [];
   #pendingSince: number[] = [];
 
-  private constructor(config: ZkConfig, logger: Logger, clock: Clock, listener: Deno.TcpListener) {
+  private constructor(
+    config: ZkConfig,
+    logger: Logger,
+    clock: Clock,
+    listener: Deno.TcpListener | undefined,
+  ) {
     this.config = config;
     this.myId = BigInt(config.myid!);
     this.#logger = logger;
     this.#clock = clock;
     this.#snapDir = joinPath(config.dataDir, "version-2");
     this.#logDir = joinPath(config.dataLogDir, "version-2");
-    const props: Record<string, string> = {};
-    for (const s of config.servers.values()) {
-      props[`server.${s.id}`] = `${s.host}:${s.quorumPort}:${s.electionPort}:${s.role}`;
-    }
-    this.quorum = parseQuorumConfig(props);
+    this.quorum = quorumVerifierOf(config);
     this.#election = new ElectionPeer({
       myId: this.myId,
       quorum: this.quorum,
@@ -177,9 +213,10 @@ export class QuorumPeer {
     opts: { logger?: Logger; clock?: Clock } = {},
   ): Promise<QuorumPeer> {
     const logger = opts.logger ?? consoleLogger("quorum");
-    const listener = Deno.listen({
+    // QuorumPeerMain: a client port only when clientPort (or the server line's) is set.
+    const listener = config.clientPort === undefined ? undefined : Deno.listen({
       hostname: config.clientPortAddress ?? "0.0.0.0",
-      port: config.clientPort ?? 2181,
+      port: config.clientPort,
       transport: "tcp",
     });
     const peer = new QuorumPeer(config, logger, opts.clock ?? realClock, listener);
@@ -193,7 +230,7 @@ export class QuorumPeer {
       await peer.#takeSnapshot();
     } catch (e) {
       // QuorumPeer.loadDataBase: "Unable to run quorum server"; nothing stays open.
-      listener.close();
+      listener?.close();
       clearInterval(peer.#purgeTimer);
       await peer.#log?.close().catch(() => {});
       throw e;
@@ -205,24 +242,44 @@ export class QuorumPeer {
     return peer;
   }
 
-  /** The admin API and `/metrics`, when zoo.cfg asks for them (as the standalone server). */
-  #startHttp(): void {
-    const cfg = this.config;
+  /** What the four-letter words, the admin API and `/metrics` read of this member, serving or not. */
+  get #fourLetterHost(): AdminHost {
     // deno-lint-ignore no-this-alias
     const peer = this;
-    const host: AdminHost = {
-      config: cfg,
+    return {
+      config: this.config,
       get core() {
         return peer.core;
+      },
+      get serving() {
+        return peer.serving;
       },
       get mode() {
         return peer.mode;
       },
       get quorum() {
-        return { serverId: Number(peer.myId), ...peer.#leaderCore?.learnerCounts() };
+        const leader = peer.#leaderCore;
+        return {
+          serverId: Number(peer.myId),
+          ...leader?.learnerCounts(),
+          proposals: leader?.proposalCount,
+          pendingSyncs: leader?.pendingSyncs,
+        };
+      },
+      resetStats() {
+        if (peer.#leaderCore) peer.#leaderCore.proposalCount = 0;
+      },
+      get lastSnapshot() {
+        return peer.#lastSnapshot;
       },
       logSyncHistogram: this.logSyncHistogram,
     };
+  }
+
+  /** The admin API and `/metrics`, when zoo.cfg asks for them (as the standalone server). */
+  #startHttp(): void {
+    const cfg = this.config;
+    const host = this.#fourLetterHost;
     const quiet = { onListen: () => {} };
     if (cfg.adminEnableServer) {
       this.#http.push(Deno.serve({
@@ -264,9 +321,19 @@ export class QuorumPeer {
       : "follower";
   }
 
-  /** The client port's address. */
+  /**
+   * The client port's address.
+   *
+   * @throws {Error} when zoo.cfg sets no client port
+   */
   get address(): Deno.NetAddr {
+    if (!this.#clientListener) throw new Error("clientPort is not set: no client port");
     return this.#clientListener.addr as Deno.NetAddr;
+  }
+
+  /** Whether the member has a client port. */
+  get hasClientPort(): boolean {
+    return this.#clientListener !== undefined;
   }
 
   /** Stops everything: the role, election, sockets and the txn log. */
@@ -275,7 +342,7 @@ export class QuorumPeer {
     this.#stopping = true;
     this.#endRole?.();
     try {
-      this.#clientListener.close();
+      this.#clientListener?.close();
     } catch { /* closed */ }
     for (const c of this.#clients.values()) c.close();
     clearInterval(this.#purgeTimer);
@@ -302,7 +369,7 @@ export class QuorumPeer {
       snapDir: this.#snapDir,
       logDir: this.#logDir,
       logger: this.#logger,
-      keepRecent: COMMITTED_LOG_COUNT,
+      keepRecent: this.config.commitLogCount,
       onPersisted: (upTo) => {
         const now = performance.now();
         let i = 0;
@@ -334,7 +401,13 @@ export class QuorumPeer {
    */
   #initConfigNode(): void {
     const data = new TextEncoder().encode(quorumConfigText(this.config));
-    this.#tree.setData("/zookeeper/config", data, -1, 0n, BigInt(this.#clock.wallMs()));
+    this.#tree.setData(
+      "/zookeeper/config",
+      data,
+      -1,
+      this.config.configVersion,
+      BigInt(this.#clock.wallMs()),
+    );
   }
 
   /** Applies the logged txns after the tree's last zxid. */
@@ -360,7 +433,7 @@ export class QuorumPeer {
 
   #remember(zxid: bigint, data: Uint8Array): void {
     this.#recent.push({ zxid, data });
-    if (this.#recent.length > COMMITTED_LOG_COUNT) this.#recent.shift();
+    if (this.#recent.length > this.config.commitLogCount) this.#recent.shift();
   }
 
   /**
@@ -474,6 +547,7 @@ export class QuorumPeer {
       dir: this.#snapDir,
       zxid: view.zxid,
       fsync: this.config.forceSync,
+      compression: this.config.snapshotCompression,
     }, {
       sessions,
       acls: view.acls,
@@ -482,7 +556,12 @@ export class QuorumPeer {
         ? { zxid: view.zxid, digestVersion: this.#tree.digestVersion, digest: view.digest }
         : undefined,
     });
+    // FileSnap.serialize: lsnp's zxid and time (seconds) once the file is written.
+    this.#lastSnapshot = { zxid: view.zxid, timestampS: Math.floor(Date.now() / 1000) };
   }
+
+  /** The last snapshot written, for lsnp. */
+  #lastSnapshot: { zxid: bigint; timestampS: number } | null = null;
 
   // ---- the main loop -------------------------------------------------------------
 
@@ -524,10 +603,12 @@ export class QuorumPeer {
   // ---- clients -------------------------------------------------------------------
 
   async #acceptClients(): Promise<void> {
+    const listener = this.#clientListener;
+    if (!listener) return;
     for (;;) {
       let conn: Deno.TcpConn;
       try {
-        conn = await this.#clientListener.accept();
+        conn = await listener.accept();
       } catch {
         return;
       }
@@ -552,14 +633,9 @@ export class QuorumPeer {
           first = false;
           if (n >= 4 && isFourLetterWord(chunk.subarray(0, 4))) {
             const word = new TextDecoder().decode(chunk.subarray(0, 4));
-            const text = this.#core
-              ? fourLetterWord(word, {
-                config: this.config,
-                core: this.#core,
-                mode: this.mode,
-                quorum: { serverId: Number(this.myId), ...this.#leaderCore?.learnerCounts() },
-              })
-              : "This ZooKeeper instance is not currently serving requests\n";
+            // Without a quorum a member still answers: ruok imok, isro null, the
+            // rest as Apache's commands do when zkServer is not running.
+            const text = fourLetterWord(word, this.#fourLetterHost, chunk.subarray(4));
             s.write(new TextEncoder().encode(text));
             s.closeAfterWrite();
             this.#clients.delete(id);
@@ -609,6 +685,7 @@ export class QuorumPeer {
       maxClientCnxns: this.config.maxClientCnxns,
       skipACL: this.config.skipACL,
       superDigest: this.config.superDigest,
+      enforceQuota: this.config.enforceQuota,
       reconfigEnabled: this.config.reconfigEnabled,
       logger: this.#logger,
       serverId: Number(this.myId),
@@ -653,7 +730,7 @@ export class QuorumPeer {
       currentEpoch: this.#currentEpoch,
       lastZxid: this.#tree.lastProcessedZxid,
       committedLog: [...this.#recent],
-      committedLogCount: COMMITTED_LOG_COUNT,
+      committedLogCount: this.config.commitLogCount,
       config: new TextEncoder().encode(quorumConfigText(this.config)),
       tickTimeMs: this.config.tickTime,
       initLimit: this.config.initLimit,

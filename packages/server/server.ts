@@ -53,7 +53,8 @@ export class ZkServer {
   readonly config: ZkConfig;
   readonly core: ServerCore;
   #log: TxnLog;
-  #listener: Deno.TcpListener;
+  /** The client port; none when zoo.cfg sets no clientPort, as in Apache. */
+  #listener: Deno.TcpListener | undefined;
   #sockets = new Map<number, Stream>();
   #nextConnId = 1;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,6 +65,8 @@ export class ZkServer {
   #failed = false;
   /** Append-to-durable time of the txn log, for `/metrics`. */
   readonly logSyncHistogram: Histogram = new Histogram(LATENCY_BOUNDS_MS);
+  /** The last snapshot written (admin `last_snapshot`), null before the first. */
+  lastSnapshot: { zxid: bigint; timestampS: number } | null = null;
   #pendingSince: number[] = [];
   #pendingZxids: bigint[] = [];
   #pendingHead = 0;
@@ -81,7 +84,7 @@ export class ZkServer {
     config: ZkConfig,
     core: ServerCore,
     log: TxnLog,
-    listener: Deno.TcpListener,
+    listener: Deno.TcpListener | undefined,
     logger: Logger,
     storage: Storage,
     snapDir: string,
@@ -113,9 +116,19 @@ export class ZkServer {
     }, every);
   }
 
-  /** The address the client port is bound to. */
+  /**
+   * The address the client port is bound to.
+   *
+   * @throws {Error} when zoo.cfg sets no clientPort (there is no client port)
+   */
   get address(): Deno.NetAddr {
+    if (!this.#listener) throw new Error("clientPort is not set: no client port");
     return this.#listener.addr as Deno.NetAddr;
+  }
+
+  /** Whether the server has a client port (zoo.cfg sets clientPort). */
+  get hasClientPort(): boolean {
+    return this.#listener !== undefined;
   }
 
   /** The txn log (for the admin commands and tests). */
@@ -162,15 +175,17 @@ export class ZkServer {
       maxClientCnxns: config.maxClientCnxns,
       skipACL: config.skipACL,
       superDigest: config.superDigest,
+      enforceQuota: config.enforceQuota,
       reconfigEnabled: config.reconfigEnabled,
       logger,
       serverId: 1,
       lastZxid,
       sessions,
     }, clock);
-    const listener = Deno.listen({
+    // ZooKeeperServerMain: a client port only when clientPort is set.
+    const listener = config.clientPort === undefined ? undefined : Deno.listen({
       hostname: config.clientPortAddress ?? "0.0.0.0",
-      port: config.clientPort ?? 2181,
+      port: config.clientPort,
       transport: "tcp",
     });
     ref.server = new ZkServer(config, core, log, listener, logger, storage, snapDir, logDir);
@@ -245,7 +260,10 @@ export class ZkServer {
       dir: this.#snapDir,
       zxid,
       fsync: this.config.forceSync,
+      compression: this.config.snapshotCompression,
     }, contents).then(({ name, bytes }) => {
+      // FileSnap.serialize: lsnp's zxid and time (seconds) once the file is written.
+      this.lastSnapshot = { zxid, timestampS: Math.floor(Date.now() / 1000) };
       this.#logger.info(
         `Snapshot ${name}: ${count} znodes, ${bytes} bytes in ${
           (performance.now() - t0).toFixed(0)
@@ -303,10 +321,12 @@ export class ZkServer {
   }
 
   async #accept(): Promise<void> {
+    const listener = this.#listener;
+    if (!listener) return;
     for (;;) {
       let conn: Deno.TcpConn;
       try {
-        conn = await this.#listener.accept();
+        conn = await listener.accept();
       } catch {
         return; // listener closed
       }
@@ -346,7 +366,7 @@ export class ZkServer {
           // A four-letter word instead of a ConnectRequest (NIOServerCnxn.checkFourLetterWord).
           if (n >= 4 && isFourLetterWord(chunk.subarray(0, 4))) {
             const word = new TextDecoder().decode(chunk.subarray(0, 4));
-            const text = fourLetterWord(word, this);
+            const text = fourLetterWord(word, this, chunk.subarray(4));
             sock.write(new TextEncoder().encode(text));
             sock.closeAfterWrite();
             break;
@@ -422,7 +442,7 @@ export class ZkServer {
     clearInterval(this.#purgeTimer);
     for (const h of this.#http) await h.shutdown().catch(() => {});
     try {
-      this.#listener.close();
+      this.#listener?.close();
     } catch { /* closed */ }
     await this.#acceptLoop;
     for (const s of this.#sockets.values()) s.close();

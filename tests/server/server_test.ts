@@ -68,6 +68,8 @@ Deno.test({
         "admin.enableServer": true,
         "admin.serverAddress": "127.0.0.1",
         "admin.serverPort": adminPort,
+        "metricsProvider.className":
+          "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider",
         "metricsProvider.httpPort": metricsPort,
         "metricsProvider.httpHost": "127.0.0.1",
       },
@@ -341,6 +343,64 @@ Deno.test({
       assert.match(status.out, /Error contacting service\. It is probably not running\./);
     } finally {
       await run("stop");
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "zkts server: a key zkts does not honour stops the start with one line naming it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "zkts-refuse-" });
+    try {
+      const cases = [
+        ["sslQuorum=true", "sslQuorum=true is not supported by zkts"],
+        ["secureClientPort=2281", "secureClientPort=2281 is not supported by zkts"],
+        ["enforce.auth.enabled=true", "enforce.auth.enabled=true is not supported by zkts"],
+        [
+          "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+          "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider is not supported",
+        ],
+      ];
+      for (const [line, says] of cases) {
+        await Deno.writeTextFile(
+          `${dir}/zoo.cfg`,
+          `tickTime=2000\ndataDir=${dir}/data\nclientPort=${freePort()}\n${line}\n`,
+        );
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "apps/server/main.ts", `${dir}/zoo.cfg`],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const err = new TextDecoder().decode(out.stderr).trim();
+        assert.equal(out.code, 2, `${line}: exit 2`);
+        assert.equal(err.split("\n").length, 1, `${line}: one line: ${err}`);
+        assert.ok(err.startsWith(`Invalid config, exiting abnormally: ${says}`), err);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "zkts server: a zoo.cfg without clientPort opens no client port (no plaintext 2181)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { parseConfig, ZkServer } = await import("@zkts/server");
+    const dir = await Deno.makeTempDir({ prefix: "zkts-noport-" });
+    const server = await ZkServer.start(
+      parseConfig(`tickTime=2000\ndataDir=${dir}\nforceSync=no\nadmin.enableServer=false\n`),
+    );
+    try {
+      assert.equal(server.hasClientPort, false);
+      assert.throws(() => server.address, /clientPort is not set/);
+    } finally {
+      await server.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
