@@ -50,6 +50,17 @@ export const FAST_JVM_FLAGS: readonly string[] = [
   "-Djava.net.preferIPv4Stack=true",
 ];
 
+/**
+ * JVM flags of Apache ZooKeeper started as its users start it (zkServer.sh):
+ * the default collector (G1) and the full tiered JIT, and a real heap. The
+ * benchmarks use these, never {@linkcode FAST_JVM_FLAGS}.
+ */
+export const USER_JVM_FLAGS: readonly string[] = [
+  "-Xmx2g",
+  "-XX:+HeapDumpOnOutOfMemoryError",
+  "-Djava.net.preferIPv4Stack=true",
+];
+
 /** Loopback: every server started here binds it and nothing else. */
 export const LOOPBACK = "127.0.0.1";
 
@@ -78,12 +89,22 @@ export interface ApacheOptions {
   extra?: Record<string, CfgValue>;
   /** Java system properties (`-Dkey=value`). */
   systemProperties?: Record<string, string>;
-  /** More JVM flags, after {@linkcode FAST_JVM_FLAGS}. */
+  /**
+   * "fast" (default, tests): {@linkcode FAST_JVM_FLAGS}, a quick small JVM;
+   * "user" (benchmarks): {@linkcode USER_JVM_FLAGS}, as zkServer.sh starts it.
+   */
+  jvm?: "fast" | "user";
+  /** More JVM flags, after those {@linkcode ApacheOptions.jvm} picks. */
   jvmFlags?: string[];
   /** Spawn only these members at first (the others with `restart(id)`); do not wait for a quorum. */
   startOnly?: number[];
   /** Ensemble members that are observers (`server.N=...:observer`, `peerType=observer`). */
   observers?: number[];
+  /**
+   * Ensembles in the 3.5+ layout: the server lines in `zoo.cfg.dynamic.<this
+   * version>` (hex) beside each zoo.cfg, which names it with `dynamicConfigFile`.
+   */
+  dynamicConfigVersion?: string;
   /** Keep the temp dir (config, data, logs) after `stop()`. Default false. */
   keepDir?: boolean;
   /** How long to wait for the server(s) to serve. Default 30 000 ms (60 000 for ensembles). */
@@ -488,12 +509,20 @@ export async function startEnsemble(
     }`;
   }
   for (const p of peers) {
+    let quorum: Record<string, string> = servers;
+    if (opts.dynamicConfigVersion !== undefined) {
+      const file = `${p.dir}/zoo.cfg.dynamic.${opts.dynamicConfigVersion}`;
+      // As QuorumPeerConfig.writeDynamicConfig: sorted lines, no version (it is in the name).
+      const lines = Object.entries(servers).map(([k, v]) => `${k}=${v}`).sort();
+      await Deno.writeTextFile(file, lines.join("\n"));
+      quorum = { dynamicConfigFile: file };
+    }
     await Deno.writeTextFile(
       `${p.dir}/zoo.cfg`,
       zooCfg({
         dataDir: p.dataDir,
         clientPort: p.clientPort,
-        ...servers,
+        ...quorum,
         ...(observers.has(p.id) ? { peerType: "observer" } : {}),
       }, opts),
     );
@@ -671,7 +700,7 @@ class JavaProcess {
       ...opts.systemProperties,
     };
     const args = [
-      ...FAST_JVM_FLAGS,
+      ...(opts.jvm === "user" ? USER_JVM_FLAGS : FAST_JVM_FLAGS),
       ...(opts.jvmFlags ?? []),
       ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
       "-cp",
