@@ -89,9 +89,10 @@ Deno.test({
       assert.equal(cons.connections.length, 1);
       const wchs = await (await fetch(`http://127.0.0.1:${adminPort}/commands/wchs`)).json();
       assert.equal(wchs.num_total_watches, 1);
+      // Apache 3.8 answers an unknown command with 200 and the error in the JSON.
       const unknown = await fetch(`http://127.0.0.1:${adminPort}/commands/nope`);
-      assert.equal(unknown.status, 404);
-      await unknown.body?.cancel();
+      assert.equal(unknown.status, 200);
+      assert.deepEqual(await unknown.json(), { command: "nope", error: "Unknown command: nope" });
       const list = await (await fetch(`http://127.0.0.1:${adminPort}/commands`)).text();
       assert.match(list, /commands\/monitor/);
 
@@ -402,6 +403,40 @@ Deno.test({
     } finally {
       await server.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "zkts server: enforceQuota=true refuses a create past a hard count limit (QuotaExceeded)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    for (const enforce of [true, false]) {
+      const server = await startZkts({ forceSync: false, extra: { enforceQuota: enforce } });
+      const zk = await ZooKeeper.connect(server.connectString, { sessionTimeoutMs: 10000 });
+      try {
+        await zk.create("/q", null);
+        // zkCli's `setquota -N 2 /q` writes this (StatsTrack with a hard count limit).
+        await zk.create("/zookeeper/quota/q", null);
+        await zk.create(
+          "/zookeeper/quota/q/zookeeper_limits",
+          enc("count=-1,bytes=-1=;countHardLimit=2"),
+        );
+        await zk.create("/zookeeper/quota/q/zookeeper_stats", enc("count=1,bytes=0"));
+        await zk.create("/q/1", null);
+        if (enforce) {
+          await assert.rejects(
+            zk.create("/q/2", null),
+            (e: unknown) => e instanceof KeeperError && e.code === ErrorCode.QuotaExceeded,
+          );
+        } else {
+          await zk.create("/q/2", null); // counted, not refused
+        }
+      } finally {
+        await zk.close();
+        await server.stop();
+      }
     }
   },
 });
