@@ -8,7 +8,18 @@
  */
 import { Hono } from "hono";
 import type { Histogram } from "./core.ts";
-import { type FourLetterHost, fourLetterWord, monitorLines, ZK_VERSION } from "./four_letter.ts";
+import {
+  clientResponseStats,
+  dataDirSize,
+  type FourLetterHost,
+  fourLetterWord,
+  logDirSize,
+  monitorLines,
+  setTraceMask,
+  traceMask,
+  ZK_NOT_SERVING,
+  ZK_VERSION,
+} from "./four_letter.ts";
 
 /** What the admin API and `/metrics` read of a server (a standalone `ZkServer` or an ensemble member). */
 export interface AdminHost extends FourLetterHost {
@@ -20,10 +31,24 @@ type Json = Record<string, unknown>;
 
 interface AdminCommand {
   names: string[];
-  run(server: AdminHost): Json;
+  /** CommandBase.serverRequired (default true): answered only while the server serves. */
+  serverRequired?: boolean;
+  /** The response's data; the query string is the command's kwargs. */
+  run(server: AdminHost, kwargs: URLSearchParams): Json;
 }
 
 const hex = (n: bigint) => "0x" + BigInt.asUintN(64, n).toString(16);
+
+/** A Java long as Jackson writes it: every digit, where a JS number would round. */
+const javaLong = (n: bigint) =>
+  (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(String(BigInt.asIntN(64, n)));
+
+/**
+ * What Jetty answers when a command reads a server that is not there: 500
+ * and an error page (Apache's MonitorCommand is not serverRequired, yet
+ * reads zkServer).
+ */
+class ServerMissing extends Error {}
 
 function connectionsInfo(server: AdminHost): Json[] {
   return [...server.core.connections()].map((c) => ({
@@ -45,13 +70,19 @@ function connectionsInfo(server: AdminHost): Json[] {
   }));
 }
 
+/** BufferStats as Jackson writes it. */
+function bufferStats(server: AdminHost): Json {
+  const r = clientResponseStats(server.core);
+  return { last_buffer_size: r.last, min_buffer_size: r.min, max_buffer_size: r.max };
+}
+
 function serverStats(server: AdminHost): Json {
   const s = server.core.stats;
   return {
     packets_sent: s.packetsSent,
     packets_received: s.packetsReceived,
     fsync_threshold_exceed_count: 0,
-    client_response_stats: {},
+    client_response_stats: bufferStats(server),
     provider_null: false,
     uptime: Math.floor(performance.now() - s.startedAtMs),
     server_state: server.mode ?? "standalone",
@@ -59,10 +90,14 @@ function serverStats(server: AdminHost): Json {
     min_latency: s.requests === 0 ? 0 : s.minLatencyMs,
     avg_latency: s.requests === 0 ? 0 : s.totalLatencyMs / s.requests,
     max_latency: s.maxLatencyMs,
-    data_dir_size: 0,
-    log_dir_size: 0,
+    data_dir_size: dataDirSize(server.config),
+    log_dir_size: logDirSize(server.config),
     last_processed_zxid: Number(server.core.lastProcessedZxid),
     num_alive_client_connections: [...server.core.connections()].length,
+    // zkts has no TLS client port: no x509 auth to fail, every connection non-mTLS.
+    auth_failed_count: 0,
+    non_mtlsremote_conn_count: 0,
+    non_mtlslocal_conn_count: 0,
   };
 }
 
@@ -84,7 +119,11 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   { names: ["ruok"], run: () => ({}) },
   {
     names: ["monitor", "mntr"],
-    run: (s) => Object.fromEntries(monitorLines(s).map(([k, v]) => [k.replace(/^zk_/, ""), v])),
+    serverRequired: false,
+    run: (s) => {
+      if (s.serving === false) throw new ServerMissing("zkServer is null");
+      return Object.fromEntries(monitorLines(s).map(([k, v]) => [k.replace(/^zk_/, ""), v]));
+    },
   },
   {
     names: ["server_stats", "srvr"],
@@ -92,7 +131,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       version: ZK_VERSION,
       read_only: false,
       server_stats: serverStats(s),
-      client_response: {},
+      client_response: bufferStats(s),
       node_count: s.core.tree.apacheNodeCount,
     }),
   },
@@ -102,7 +141,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       version: ZK_VERSION,
       read_only: false,
       server_stats: serverStats(s),
-      client_response: {},
+      client_response: bufferStats(s),
       node_count: s.core.tree.apacheNodeCount,
       connections: connectionsInfo(s),
       secure_connections: [],
@@ -118,7 +157,8 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       max_client_cnxns: s.config.maxClientCnxns,
       min_session_timeout: s.config.minSessionTimeout,
       max_session_timeout: s.config.maxSessionTimeout,
-      server_id: 0,
+      // QuorumZooKeeperServer.getServerId: myid; a standalone server has 0.
+      server_id: s.quorum?.serverId ?? 0,
       client_port_listen_backlog: -1,
     }),
   },
@@ -128,6 +168,7 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   },
   {
     names: ["environment", "env", "envi"],
+    serverRequired: false,
     run: (s) => {
       const out: Json = {};
       for (const line of fourLetterWordUnchecked("envi", s).split("\n").slice(1)) {
@@ -180,6 +221,36 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
       return { datadir_size: m("datadir_size"), logdir_size: m("logdir_size") };
     },
   },
+  {
+    names: ["hash"],
+    run: (s) => ({
+      digests: s.core.tree.digestLog.map((d) => ({
+        zxid: javaLong(d.zxid),
+        digest: javaLong(d.digest),
+        digest_version: d.digestVersion,
+      })),
+    }),
+  },
+  {
+    names: ["get_trace_mask", "gtmk"],
+    serverRequired: false,
+    run: () => ({ tracemask: javaLong(traceMask()) }),
+  },
+  {
+    names: ["set_trace_mask", "stmk"],
+    serverRequired: false,
+    run: (_s, kwargs) => {
+      const arg = kwargs.get("traceMask");
+      if (arg === null) return { error: "setTraceMask requires long traceMask argument" };
+      // Long.parseLong: an optional sign, then decimal digits, within 64 bits.
+      const mask = /^[-+]?\d+$/.test(arg) ? BigInt(arg) : undefined;
+      if (mask === undefined || BigInt.asIntN(64, mask) !== mask) {
+        return { error: `setTraceMask requires long traceMask argument, got ${arg}` };
+      }
+      setTraceMask(mask);
+      return { tracemask: javaLong(mask) };
+    },
+  },
   { names: ["is_read_only", "isro"], run: () => ({ read_only: false }) },
   {
     names: ["stat_reset", "srst"],
@@ -197,13 +268,59 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
   },
   {
     names: ["last_snapshot", "lsnp"],
-    run: () => ({ zxid: "-1", timestamp: -1 }),
+    // Long.toHexString: no snapshot yet is -1, "ffffffffffffffff".
+    run: (s) => ({
+      zxid: BigInt.asUintN(64, s.lastSnapshot?.zxid ?? -1n).toString(16),
+      timestamp: s.lastSnapshot?.timestampS ?? -1,
+    }),
   },
   {
     names: ["zabstate"],
-    run: () => ({ voting: false, zabstate: "" }),
+    serverRequired: false,
+    run: zabState,
   },
 ];
+
+/**
+ * ZabStateCommand: a serving ensemble member tells its ZAB phase (zkts
+ * answers only in broadcast) and addresses; a standalone server, or a
+ * member without a quorum (no zkServer), only that it does not vote.
+ */
+function zabState(s: AdminHost): Json {
+  const me = s.quorum ? s.config.servers.get(s.quorum.serverId) : undefined;
+  if (s.serving === false || !s.quorum || !me) return { voting: false, zabstate: "" };
+  const zxid = s.core.lastProcessedZxid;
+  const clientHost = s.config.clientPortAddress ?? me.clientHost ?? "0.0.0.0";
+  return {
+    myid: s.quorum.serverId,
+    is_leader: s.mode === "leader",
+    quorum_address: multipleAddresses(me.host, me.quorumPort),
+    election_address: multipleAddresses(me.host, me.electionPort),
+    client_address: `${clientHost}:${s.config.clientPort ?? me.clientPort ?? 2181}`,
+    voting: me.role === "participant",
+    last_zxid: `0x${BigInt.asUintN(64, zxid).toString(16)}`,
+    zab_epoch: Number(zxid >> 32n),
+    zab_counter: Number(zxid & 0xffffffffn),
+    zabstate: "broadcast",
+  };
+}
+
+/** Jackson's view of a MultipleAddresses of one address (its bean getters). */
+function multipleAddresses(host: string, port: number): Json {
+  const one = `${host}:${port}`;
+  return {
+    empty: false,
+    all_addresses: [one],
+    all_reachable_addresses: [one],
+    one,
+    reachable_address: one,
+    wildcard_addresses: [`0.0.0.0:${port}`],
+    all_ports: [port],
+    all_host_strings: [host],
+    all_reachable_addresses_or_all: [one],
+    reachable_or_one: one,
+  };
+}
 
 /** A four-letter word's text regardless of the whitelist (the admin API has its own gate). */
 function fourLetterWordUnchecked(word: string, s: AdminHost): string {
@@ -235,25 +352,28 @@ export function adminApp(server: AdminHost): Hono {
   });
   app.get("/commands/:name", (c) => {
     const name = c.req.param("name");
+    const json = (body: Json) =>
+      c.body(JSON.stringify(body, null, 2), 200, { "content-type": "application/json" });
     const cmd = findCommand(name);
-    if (!cmd) {
-      return c.body(
-        JSON.stringify({ command: name, error: `Unknown command: ${name}` }, null, 2),
-        404,
-        { "content-type": "application/json" },
+    // Commands.runCommand: unknown, or needing a server that does not serve,
+    // is an error in a 200 answer, under the name as asked (an alias stays one).
+    if (!cmd) return json({ command: name, error: `Unknown command: ${name}` });
+    if ((cmd.serverRequired ?? true) && server.serving === false) {
+      return json({ command: name, error: ZK_NOT_SERVING });
+    }
+    const command = cmd.names[0];
+    let data: Json;
+    try {
+      data = cmd.run(server, new URL(c.req.url).searchParams);
+    } catch (e) {
+      if (!(e instanceof ServerMissing)) throw e;
+      return c.html(
+        `<html><body><h2>HTTP ERROR 500 ${e.message}</h2></body></html>\n`,
+        500,
       );
     }
-    let body: Json;
-    try {
-      body = { ...cmd.run(server), command: cmd.names[0], error: null };
-    } catch {
-      // An ensemble member between leaders has no request pipeline to report on.
-      body = {
-        command: cmd.names[0],
-        error: "This ZooKeeper instance is not currently serving requests",
-      };
-    }
-    return c.body(JSON.stringify(body, null, 2), 200, { "content-type": "application/json" });
+    // CommandResponse: an error the command put in its data stands.
+    return json({ ...data, command, error: data.error ?? null });
   });
   return app;
 }

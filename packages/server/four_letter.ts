@@ -17,7 +17,15 @@ import type { Conn, ServerCore } from "./core.ts";
  */
 export interface FourLetterHost {
   readonly config: ZkConfig;
+  /** The request pipeline; read only while `serving`. */
   readonly core: ServerCore;
+  /**
+   * Whether clients are served now (default true). An ensemble member
+   * without a quorum is not (Apache's zkServer is null or not running).
+   */
+  readonly serving?: boolean;
+  /** The last snapshot written (`lsnp`), its zxid and time in seconds; null before the first. */
+  readonly lastSnapshot?: { zxid: bigint; timestampS: number } | null;
   /** Default "standalone". */
   readonly mode?: "standalone" | "leader" | "follower" | "observer";
   /** An ensemble member's quorum facts, for `conf` and the leader's `mntr` keys. */
@@ -27,13 +35,42 @@ export interface FourLetterHost {
     learners?: number;
     syncedFollowers?: number;
     syncedObservers?: number;
+    /** Txns proposed since start or srst (leader only). */
+    proposals?: number;
+    /** Zxids learners' syncs wait on (leader only). */
+    pendingSyncs?: number;
   };
+  /** `srst` beyond the core's stats: the leader's proposal count (ServerMetrics.resetAll). */
+  resetStats?(): void;
 }
 
 /** The version string zkts reports: the protocol level it speaks, then its own name. */
 export const ZK_VERSION = "3.8.0-zkts-0.1.0, built on 2026-11-23 00:00 UTC";
 
 const WORDS = new Set(FOUR_LETTER_WORDS);
+
+/** AbstractFourLetterCommand.ZK_NOT_SERVING. */
+export const ZK_NOT_SERVING = "This ZooKeeper instance is not currently serving requests";
+
+/**
+ * ZooTrace's default text trace mask: CLIENT_REQUEST (2), SERVER_PACKET (16),
+ * SESSION (32) and WARNING (256).
+ */
+export const TRACE_MASK_DEFAULT = 306n;
+
+// ZooTrace.textTraceMask is a static of the JVM: one per process, kept
+// across the roles an ensemble member goes through.
+let textTraceMask = TRACE_MASK_DEFAULT;
+
+/** The text trace mask (`gtmk`, admin `get_trace_mask`), a Java long. */
+export function traceMask(): bigint {
+  return textTraceMask;
+}
+
+/** Sets the text trace mask (`stmk`, admin `set_trace_mask`), as ZooTrace.setTextTraceLevel. */
+export function setTraceMask(mask: bigint): void {
+  textTraceMask = BigInt.asIntN(64, mask);
+}
 
 /** Whether the first 4 bytes of a connection are a four-letter word rather than a frame length. */
 export function isFourLetterWord(first4: Uint8Array): boolean {
@@ -107,17 +144,74 @@ function statLines(server: FourLetterHost): string[] {
 /**
  * The text a four-letter word answers; a word not in
  * `4lw.commands.whitelist` answers as Apache does ("... is not executed
- * because it is not in the whitelist.").
+ * because it is not in the whitelist."). A server that does not serve
+ * answers as Apache's commands do when zkServer is not running: `ruok`,
+ * `envi`, `gtmk` and `stmk` as ever, `isro` "null", the others
+ * ZK_NOT_SERVING.
+ *
+ * @param word the four bytes the connection began with.
+ * @param server what the words read.
+ * @param rest the bytes that came after the word in the same read: `stmk`
+ *   takes its mask from their first 8 (NIOServerCnxn reads them at once;
+ *   fewer, and the connection closes with no answer).
  */
-export function fourLetterWord(word: string, server: FourLetterHost): string {
+export function fourLetterWord(
+  word: string,
+  server: FourLetterHost,
+  rest: Uint8Array = new Uint8Array(0),
+): string {
   if (!server.config.fourLetterWords.has(word)) {
     return `${word} is not executed because it is not in the whitelist.\n`;
   }
-  const core = server.core;
-  const cfg = server.config;
   switch (word) {
     case "ruok":
       return "imok";
+    case "envi":
+      return enviText();
+    case "gtmk":
+      return String(textTraceMask);
+    case "stmk": {
+      if (rest.length < 8) return "";
+      const mask = new DataView(rest.buffer, rest.byteOffset, 8).getBigInt64(0);
+      setTraceMask(mask);
+      return String(mask);
+    }
+  }
+  if (server.serving === false) {
+    if (word === "isro") return "null";
+    // DigestCommand prints, the others println.
+    return word === "hash" ? ZK_NOT_SERVING : `${ZK_NOT_SERVING}\n`;
+  }
+  return answerServing(word, server);
+}
+
+/** EnvCommand's text: Environment.list, with Deno's facts where Java has the JVM's. */
+function enviText(): string {
+  return [
+    "Environment:",
+    `zookeeper.version=${ZK_VERSION}`,
+    `host.name=${safe(() => Deno.hostname(), "localhost")}`,
+    `deno.version=${Deno.version.deno}`,
+    `v8.version=${Deno.version.v8}`,
+    `typescript.version=${Deno.version.typescript}`,
+    `os.name=${Deno.build.os}`,
+    `os.arch=${Deno.build.arch}`,
+    `os.version=${safe(() => Deno.osRelease(), "")}`,
+    `user.name=${safe(() => Deno.env.get("USER") ?? "", "")}`,
+    `user.home=${safe(() => Deno.env.get("HOME") ?? "", "")}`,
+    `user.dir=${safe(() => Deno.cwd(), "")}`,
+    `os.memory.free=${Math.floor(safe(() => Deno.systemMemoryInfo().free, 0) / 1048576)}MB`,
+    `os.memory.max=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
+    `os.memory.total=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
+    "",
+  ].join("\n");
+}
+
+/** The words that read the request pipeline. */
+function answerServing(word: string, server: FourLetterHost): string {
+  const core = server.core;
+  const cfg = server.config;
+  switch (word) {
     case "isro":
       return "rw";
     case "srvr":
@@ -140,9 +234,9 @@ export function fourLetterWord(word: string, server: FourLetterHost): string {
         `clientPort=${cfg.clientPort ?? 2181}`,
         `secureClientPort=-1`,
         `dataDir=${cfg.dataDir}/version-2`,
-        `dataDirSize=${dirSize(`${cfg.dataDir}/version-2`)}`,
+        `dataDirSize=${dataDirSize(cfg)}`,
         `dataLogDir=${cfg.dataLogDir}/version-2`,
-        `dataLogSize=${dirSize(`${cfg.dataLogDir}/version-2`)}`,
+        `dataLogSize=${logDirSize(cfg)}`,
         `tickTime=${cfg.tickTime}`,
         `maxClientCnxns=${cfg.maxClientCnxns}`,
         `minSessionTimeout=${cfg.minSessionTimeout}`,
@@ -152,31 +246,10 @@ export function fourLetterWord(word: string, server: FourLetterHost): string {
         ...(server.quorum ? quorumConf(cfg, server.quorum.serverId) : []),
         "",
       ].join("\n");
-    case "envi":
-      return [
-        "Environment:",
-        `zookeeper.version=${ZK_VERSION}`,
-        `host.name=${safe(() => Deno.hostname(), "localhost")}`,
-        `deno.version=${Deno.version.deno}`,
-        `v8.version=${Deno.version.v8}`,
-        `typescript.version=${Deno.version.typescript}`,
-        `os.name=${Deno.build.os}`,
-        `os.arch=${Deno.build.arch}`,
-        `os.version=${safe(() => Deno.osRelease(), "")}`,
-        `user.name=${safe(() => Deno.env.get("USER") ?? "", "")}`,
-        `user.home=${safe(() => Deno.env.get("HOME") ?? "", "")}`,
-        `user.dir=${safe(() => Deno.cwd(), "")}`,
-        `os.memory.free=${Math.floor(safe(() => Deno.systemMemoryInfo().free, 0) / 1048576)}MB`,
-        `os.memory.max=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
-        `os.memory.total=${Math.floor(safe(() => Deno.systemMemoryInfo().total, 0) / 1048576)}MB`,
-        "",
-      ].join("\n");
     case "mntr":
       return monitorLines(server).map(([k, v]) => `${k}\t${v}`).join("\n") + "\n";
     case "dirs":
-      return `datadir_size: ${dirSize(`${cfg.dataDir}/version-2`)}\nlogdir_size: ${
-        dirSize(`${cfg.dataLogDir}/version-2`)
-      }\n`;
+      return `datadir_size: ${dataDirSize(cfg)}\nlogdir_size: ${logDirSize(cfg)}\n`;
     case "srst":
       core.stats.packetsReceived = 0;
       core.stats.packetsSent = 0;
@@ -184,6 +257,12 @@ export function fourLetterWord(word: string, server: FourLetterHost): string {
       core.stats.totalLatencyMs = 0;
       core.stats.minLatencyMs = Number.MAX_SAFE_INTEGER;
       core.stats.maxLatencyMs = 0;
+      // ServerStats.reset clears the BufferStats too.
+      core.stats.lastResponseBytes = 0;
+      core.stats.minResponseBytes = Number.MAX_SAFE_INTEGER;
+      core.stats.maxResponseBytes = 0;
+      core.stats.watchBytes = 0;
+      server.resetStats?.();
       return "Server stats reset.\n";
     case "crst":
       for (const c of core.connections()) {
@@ -254,11 +333,8 @@ export function fourLetterWord(word: string, server: FourLetterHost): string {
       return out.join("\n") + "\n";
     }
     case "hash":
-      return `${core.lastProcessedZxid.toString(16)}\n`;
-    case "gtmk":
-      return "0\n";
-    case "stmk":
-      return "0\n";
+      // DigestCommand: the digest log, a line a zxid (hex) with the tree's digest then.
+      return core.tree.digestLog.map((d) => `${d.zxid.toString(16)}: ${d.digest}\n`).join("");
   }
   return "";
 }
@@ -271,14 +347,30 @@ function safe<T>(f: () => T, fallback: T): T {
   }
 }
 
-function dirSize(dir: string): number {
+/** ZooKeeperServer.getDirSize: the bytes of the files under `path`, all the way down. */
+function dirSize(path: string): number {
   let n = 0;
   try {
-    for (const e of Deno.readDirSync(dir)) {
-      if (e.isFile) n += Deno.statSync(`${dir}/${e.name}`).size;
+    for (const e of Deno.readDirSync(path)) {
+      if (e.isDirectory) n += dirSize(`${path}/${e.name}`);
+      else if (e.isFile) n += Deno.statSync(`${path}/${e.name}`).size;
     }
   } catch { /* missing */ }
   return n;
+}
+
+/**
+ * ZooKeeperServer.getDataDirSize, which `dirs`, `conf` and the admin
+ * `server_stats` print as the data dir's: Apache measures
+ * FileTxnSnapLog.getDataDir, which is the txn log's dir (dataLogDir).
+ */
+export function dataDirSize(cfg: ZkConfig): number {
+  return dirSize(`${cfg.dataLogDir}/version-2`);
+}
+
+/** ZooKeeperServer.getLogDirSize: the snapshot dir's (dataDir), the other way round as above. */
+export function logDirSize(cfg: ZkConfig): number {
+  return dirSize(`${cfg.dataDir}/version-2`);
 }
 
 interface WatchTable {
@@ -303,11 +395,24 @@ function watchTable(server: FourLetterHost): WatchTable {
   return { byConn, byPath };
 }
 
+/**
+ * ServerStats.clientResponseStats (BufferStats): the last, smallest and
+ * largest reply in bytes, each -1 until the first reply (and after srst).
+ */
+export function clientResponseStats(
+  core: ServerCore,
+): { last: number; min: number; max: number } {
+  const s = core.stats;
+  if (s.minResponseBytes === Number.MAX_SAFE_INTEGER) return { last: -1, min: -1, max: -1 };
+  return { last: s.lastResponseBytes, min: s.minResponseBytes, max: s.maxResponseBytes };
+}
+
 /** The `mntr` key/value pairs (and the admin API's `monitor`), in Apache 3.8's order. */
 export function monitorLines(server: FourLetterHost): [string, string | number][] {
   const core = server.core;
   const s = core.stats;
   const mem = Deno.memoryUsage();
+  const responses = clientResponseStats(core);
   const conns = [...core.connections()].length;
   let openFds = 0;
   try {
@@ -323,25 +428,29 @@ export function monitorLines(server: FourLetterHost): [string, string | number][
     ["zk_znode_count", core.tree.apacheNodeCount],
     ["zk_global_sessions", core.sessions.size],
     ["zk_non_mtls_remote_conn_count", 0],
-    ["zk_last_client_response_size", s.lastResponseBytes],
+    ["zk_last_client_response_size", responses.last],
     ["zk_packets_sent", s.packetsSent],
     ["zk_packets_received", s.packetsReceived],
-    ["zk_max_client_response_size", s.maxResponseBytes],
+    ["zk_max_client_response_size", responses.max],
     ["zk_connection_drop_probability", "0.0"],
     ["zk_watch_count", core.tree.watchCount],
+    // ServerStats counts failed x509 handshakes only: zkts has no TLS port.
     ["zk_auth_failed_count", 0],
     ["zk_min_latency", s.requests === 0 ? 0 : s.minLatencyMs],
     ["zk_max_file_descriptor_count", maxFds()],
     ["zk_approximate_data_size", core.tree.approximateDataSize],
     ["zk_open_file_descriptor_count", openFds],
+    // localSessionsEnabled is accepted and ignored: every session is global.
     ["zk_local_sessions", 0],
     ["zk_uptime", Math.floor(performance.now() - s.startedAtMs)],
     ["zk_max_latency", s.maxLatencyMs],
     ["zk_outstanding_tls_handshake", 0],
-    ["zk_min_client_response_size", s.requests === 0 ? -1 : s.minResponseBytes],
+    ["zk_min_client_response_size", responses.min],
     ["zk_non_mtls_local_conn_count", 0],
-    ["zk_proposal_count", 0],
-    ["zk_watch_bytes", 0],
+    // Proposals are the leader's; a follower's and a standalone server's stay 0.
+    ["zk_proposal_count", server.mode === "leader" ? server.quorum?.proposals ?? 0 : 0],
+    ["zk_watch_bytes", s.watchBytes],
+    // RequestThrottler's (request_throttler.maxRequests, off by default): zkts has none.
     ["zk_throttled_ops", 0],
     ["zk_heap_used_bytes", mem.heapUsed],
     ["zk_rss_bytes", mem.rss],
@@ -350,9 +459,10 @@ export function monitorLines(server: FourLetterHost): [string, string | number][
       ? [
         ["zk_learners", server.quorum.learners ?? 0],
         ["zk_synced_followers", server.quorum.syncedFollowers ?? 0],
+        // Non-voting followers exist only mid-reconfig, which zkts does not do.
         ["zk_synced_non_voting_followers", 0],
         ["zk_synced_observers", server.quorum.syncedObservers ?? 0],
-        ["zk_pending_syncs", 0],
+        ["zk_pending_syncs", server.quorum.pendingSyncs ?? 0],
       ] as [string, number][]
       : []),
   ];

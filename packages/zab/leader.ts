@@ -237,6 +237,14 @@ export class LeaderCore {
     return this.#lastCommitted;
   }
 
+  /** ServerMetrics.PROPOSAL_COUNT (`mntr`'s zk_proposal_count): txns proposed; srst sets it to 0. */
+  proposalCount = 0;
+
+  /** Leader.getNumPendingSyncs (`mntr`'s zk_pending_syncs): the zxids learners' syncs wait on. */
+  get pendingSyncs(): number {
+    return this.#pendingSyncs.size;
+  }
+
   /** How many learners are connected, and how many followers and observers are past NEWLEADER. */
   learnerCounts(): { learners: number; syncedFollowers: number; syncedObservers: number } {
     let syncedFollowers = 0;
@@ -311,6 +319,7 @@ export class LeaderCore {
       return this.#take();
     }
     const p: Proposal = { zxid, data, acks: new Set(), tick: this.#tick };
+    this.proposalCount++;
     this.#outstanding.set(zxid, p);
     this.#lastProposed = zxid;
     const bytes = encodePacket({ type: T.PROPOSAL, zxid, data, authinfo: null });
