@@ -1,7 +1,8 @@
 /**
- * Recovery of a dataDir, as FileTxnSnapLog.restore does it: the txn log is
- * recovered (a torn tail cut), the newest snapshot that checks is loaded, and
- * the txns after it are handed out in order for the caller to apply. Tree
+ * Recovery of a dataDir, as FileTxnSnapLog.restore does it: the newest
+ * snapshot that checks is loaded, the txn log is recovered from the segment
+ * holding its zxid on (a torn tail cut), and the txns after it are handed
+ * out in order for the caller to apply. Tree
  * independent: the caller loads the nodes and applies the txns.
  *
  * @module
@@ -16,7 +17,7 @@ import { TxnLog, type TxnLogOptions } from "./txn_log.ts";
 import type { LogRecord } from "./txn_log_format.ts";
 
 /** Options of {@linkcode restore}: the log's, plus where the snapshots are. */
-export interface RestoreOptions extends TxnLogOptions {
+export interface RestoreOptions extends Omit<TxnLogOptions, "snapshotZxid"> {
   /** The snapshot directory, `<dataDir>/version-2` (`dir` is the log's). */
   snapDir: string;
   /**
@@ -46,8 +47,10 @@ export interface Restored {
 }
 
 /**
- * Restores a dataDir: recovers the log, loads the newest valid snapshot
- * (skipping damaged ones with a warning) and returns the txns to replay.
+ * Restores a dataDir: loads the newest valid snapshot (skipping damaged ones
+ * with a warning), recovers the log from the segment holding the snapshot's
+ * zxid on (`recoverLog` with `snapshotZxid`) and returns the txns to
+ * replay.
  *
  * @throws {Error} a log with txns but no snapshot, unless `trustEmptySnapshot`
  * @throws {TxnLogCorruptError} a damaged log record that is not a torn tail
@@ -72,32 +75,30 @@ export interface Restored {
  * ```
  */
 export async function restore(options: RestoreOptions): Promise<Restored> {
-  const log = await TxnLog.open(options);
-  try {
-    const snapshot = await loadNewestSnapshot({
-      storage: options.storage,
-      dir: options.snapDir,
-      logger: options.logger,
-      onNode: options.onNode,
-      nodeSink: options.nodeSink,
-      onReset: options.onReset,
-    });
-    if (!snapshot && log.lastZxid !== -1n && !options.trustEmptySnapshot) {
-      throw new Error(
-        `no snapshot found in ${options.snapDir}, but the txn log in ${options.dir} has txns ` +
-          `up to 0x${log.lastZxid.toString(16)}: the state before the log may be missing ` +
-          `(set trustEmptySnapshot, Apache's zookeeper.snapshot.trust.empty, to start anyway)`,
-      );
-    }
-    const snapshotZxid = snapshot?.zxid ?? -1n;
-    return {
-      snapshot,
-      snapshotZxid,
-      log,
-      replay: () => log.read(snapshotZxid + 1n),
-    };
-  } catch (e) {
+  // The snapshot first (as FileTxnSnapLog.restore): its zxid tells which log
+  // segments the start needs; the older ones are not read.
+  const snapshot = await loadNewestSnapshot({
+    storage: options.storage,
+    dir: options.snapDir,
+    logger: options.logger,
+    onNode: options.onNode,
+    nodeSink: options.nodeSink,
+    onReset: options.onReset,
+  });
+  const snapshotZxid = snapshot?.zxid ?? -1n;
+  const log = await TxnLog.open({ ...options, snapshotZxid });
+  if (!snapshot && log.lastZxid !== -1n && !options.trustEmptySnapshot) {
     await log.close().catch(() => {});
-    throw e;
+    throw new Error(
+      `no snapshot found in ${options.snapDir}, but the txn log in ${options.dir} has txns ` +
+        `up to 0x${log.lastZxid.toString(16)}: the state before the log may be missing ` +
+        `(set trustEmptySnapshot, Apache's zookeeper.snapshot.trust.empty, to start anyway)`,
+    );
   }
+  return {
+    snapshot,
+    snapshotZxid,
+    log,
+    replay: () => log.read(snapshotZxid + 1n),
+  };
 }

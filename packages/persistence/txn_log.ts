@@ -131,6 +131,13 @@ export interface TxnLogOptions extends TxnLogReadOptions {
    * on (the records after it are lost) instead of refusing to open.
    */
   truncateOnCorruption?: boolean;
+  /**
+   * The zxid of the snapshot the caller restores from: recovery reads only
+   * the last segment starting at or before it and the later ones (the ones a
+   * replay from it reads, as FileTxnLog.getLogFiles picks them); the older
+   * segments are not read. Default -1n: every segment is read.
+   */
+  snapshotZxid?: bigint;
   /** Called with the highest durable zxid after each batch's fsync. */
   onPersisted?: (upTo: bigint) => void;
   /** Called once when the log enters the failed state. */
@@ -149,6 +156,8 @@ export interface RecoveryReport {
   truncated: { file: string; offset: number; reason: string }[];
   /** Segments removed (empty after a crash, or after a truncation). */
   removed: string[];
+  /** Segments not read: those before the one holding the snapshot's zxid (`snapshotZxid`). */
+  skipped: string[];
 }
 
 /**
@@ -225,15 +234,41 @@ async function setLength(storage: Storage, path: string, size: number): Promise<
 }
 
 /**
- * Recovers the log of a directory after a stop or a crash: checks every
- * record; a torn record at the very end of the last segment (bad checksum,
- * short length, missing 0x42, with nothing valid after it) is cut away, and
- * the last segment is cut to its last record (its preallocated zeros too:
- * new txns always go to a new segment, as in Apache ZooKeeper); a last
- * segment left without records is removed. A bad record anywhere else throws
- * {@linkcode TxnLogCorruptError} naming file and offset, unless
- * `truncateOnCorruption` is set.
+ * The index of the first segment a start from `snapshotZxid` reads: the last
+ * one whose first zxid is at or before it (FileTxnLog.getLogFiles), else 0.
  *
+ * @example
+ * ```ts
+ * import { firstSegmentFor } from "@zkts/persistence";
+ * import assert from "node:assert/strict";
+ * const segments = [1n, 100n, 200n].map((startZxid) => ({ name: `log.${startZxid.toString(16)}`, startZxid }));
+ * assert.equal(firstSegmentFor(segments, 150n), 1);
+ * assert.equal(firstSegmentFor(segments, 200n), 2);
+ * assert.equal(firstSegmentFor(segments, -1n), 0);
+ * ```
+ */
+export function firstSegmentFor(segments: readonly SegmentInfo[], snapshotZxid: bigint): number {
+  let first = 0;
+  for (let i = 0; i < segments.length; i++) if (segments[i].startZxid <= snapshotZxid) first = i;
+  return first;
+}
+
+/**
+ * Recovers the log of a directory after a stop or a crash: checks every
+ * record of the segments it reads; a torn record at the very end of the
+ * last segment (bad checksum, short length, missing 0x42, with nothing valid
+ * after it) is cut away, and the last segment is cut to its last record (its
+ * preallocated zeros too: new txns always go to a new segment, as in Apache
+ * ZooKeeper); a last segment left without records is removed. A bad record
+ * anywhere else throws {@linkcode TxnLogCorruptError} naming file and offset,
+ * unless `truncateOnCorruption` is set.
+ *
+ * It reads every segment, or with `snapshotZxid` only the last one starting
+ * at or before it and the later ones ({@linkcode firstSegmentFor}; further
+ * back only when those hold no record, to find the log's last zxid).
+ *
+ * @param options.snapshotZxid the zxid of the snapshot the start restores
+ *   from; the segments before the one holding it are not read (`skipped`)
  * @throws {TxnLogCorruptError} a bad record that is not a torn tail
  *
  * @example A torn record at the end is cut away
@@ -257,6 +292,7 @@ async function setLength(storage: Storage, path: string, size: number): Promise<
 export async function recoverLog(
   options: TxnLogReadOptions & {
     truncateOnCorruption?: boolean;
+    snapshotZxid?: bigint;
     logger?: Pick<Console, "warn">;
   },
 ): Promise<RecoveryReport> {
@@ -265,10 +301,29 @@ export async function recoverLog(
   const recordBytesMax = options.recordBytesMax ?? RECORD_BYTES_MAX_DEFAULT;
   await storage.mkdir(dir);
   const segments = await listSegments(storage, dir);
-  const report: RecoveryReport = { segments: [], lastZxid: -1n, truncated: [], removed: [] };
+  const report: RecoveryReport = {
+    segments: [],
+    lastZxid: -1n,
+    truncated: [],
+    removed: [],
+    skipped: [],
+  };
   let changedDir = false;
   let prevZxid = -1n;
-  for (let i = 0; i < segments.length; i++) {
+  // Only the segments a replay from the snapshot reads (Apache reads no others
+  // at start-up): a 1M-txn log holds a dozen 64 MiB segments, the snapshot
+  // needs the last one or two.
+  let first = firstSegmentFor(segments, options.snapshotZxid ?? -1n);
+  for (let i = first;; i++) {
+    if (i === segments.length) {
+      if (prevZxid !== -1n || first === 0) break;
+      // No record from `first` on (its segments were empty, or removed as
+      // empty): the log's last zxid is in an earlier segment; read back to it.
+      first--;
+      i = first - 1;
+      report.segments.length = 0;
+      continue;
+    }
     const seg = segments[i];
     const path = joinPath(dir, seg.name);
     const isLast = i === segments.length - 1;
@@ -309,12 +364,15 @@ export async function recoverLog(
       await storage.remove(path);
       report.removed.push(seg.name);
       changedDir = true;
+      segments.length = i--;
       continue;
     }
     if (cutAt !== undefined) await setLength(storage, path, Math.max(cutAt, FILE_HEADER_BYTES));
     report.segments.push(seg);
     prevZxid = scan.lastZxid;
   }
+  report.skipped = segments.slice(0, first).map((s) => s.name);
+  report.segments.unshift(...segments.slice(0, first));
   if (changedDir) await storage.syncDir(dir);
   report.lastZxid = prevZxid;
   return report;

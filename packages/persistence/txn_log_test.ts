@@ -384,6 +384,76 @@ Deno.test("bit flips in acknowledged records stop the start with file and offset
   }
 });
 
+Deno.test("recovery from a snapshot reads the segment holding its zxid and the later ones only", async () => {
+  // Segments: log.1 (1..10), log.b (11..20), log.15 (21..30); a flipped bit
+  // in log.1 shows whether it was read (FileTxnLog.getLogFiles' rule).
+  const cases: { name: string; snapshotZxid?: bigint; skipped?: string[] }[] = [
+    { name: "without a snapshot zxid every segment is read" },
+    { name: "a snapshot inside the first segment reads it", snapshotZxid: 5n },
+    { name: "a snapshot at the first segment's last txn reads it", snapshotZxid: 10n },
+    {
+      name: "a snapshot at a segment's first txn starts there",
+      snapshotZxid: 11n,
+      skipped: ["log.1"],
+    },
+    {
+      name: "a snapshot in the last segment reads it only",
+      snapshotZxid: 25n,
+      skipped: ["log.1", "log.b"],
+    },
+    {
+      name: "a snapshot past the log's end reads the last",
+      snapshotZxid: 99n,
+      skipped: ["log.1", "log.b"],
+    },
+  ];
+  for (const c of cases) {
+    const storage = new SimStorage({ seed: 12 });
+    const log = await TxnLog.open({ storage, dir: DIR, preAllocSize: 4096 });
+    await fill(log, 1n, 30n, 10);
+    await log.close();
+    storage.flipBit(`${DIR}/log.1`, 16 + 53 * 3 + 30);
+    const open = () =>
+      TxnLog.open({ storage, dir: DIR, snapshotZxid: c.snapshotZxid, logger: quietLogger() });
+    if (!c.skipped) {
+      await assert.rejects(open(), TxnLogCorruptError, c.name);
+      continue;
+    }
+    const again = await open();
+    assert.deepEqual(again.recovery.skipped, c.skipped, c.name);
+    assert.deepEqual(
+      again.recovery.segments.map((s) => s.name),
+      ["log.1", "log.b", "log.15"],
+      c.name,
+    );
+    assert.equal(again.lastZxid, 30n, c.name);
+    // The last segment is still recovered: cut to its last record.
+    assert.equal((await storage.readFile(`${DIR}/log.15`)).length, 16 + 53 * 10, c.name);
+    await again.close();
+  }
+});
+
+Deno.test("recovery from a snapshot reads further back when its segments hold no record", async () => {
+  const storage = new SimStorage({ seed: 13 });
+  const log = await TxnLog.open({ storage, dir: DIR, preAllocSize: 4096 });
+  await fill(log, 1n, 20n, 10);
+  await log.close();
+  // A segment a crash left with a header only, named after a zxid past the snapshot's.
+  const f = await storage.open(`${DIR}/log.1e`, { create: true });
+  await f.write(encodeFileHeader(TXNLOG_MAGIC), 0);
+  await f.truncate(4096);
+  f.close();
+  const again = await TxnLog.open({ storage, dir: DIR, snapshotZxid: 40n, logger: quietLogger() });
+  assert.equal(again.lastZxid, 20n, "the last zxid is the previous segment's");
+  assert.deepEqual(again.recovery.removed, ["log.1e"]);
+  assert.deepEqual(again.recovery.skipped, ["log.1"]);
+  assert.deepEqual(again.recovery.segments.map((s) => s.name), ["log.1", "log.b"]);
+  await assert.rejects(again.append(20n, fakeTxn(20n)), RangeError, "appends continue after 20");
+  await again.append(21n, fakeTxn(21n));
+  await again.close();
+  assert.deepEqual(await zxidsOf(storage), range(1, 21));
+});
+
 Deno.test("readTxnLog throws on a bad record before the last segment", async () => {
   const storage = new SimStorage({ seed: 11 });
   const log = await TxnLog.open({ storage, dir: DIR, preAllocSize: 4096 });

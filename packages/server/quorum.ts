@@ -210,7 +210,12 @@ export class QuorumPeer {
   /** Loads the dataDir, opens the client port and starts looking for a leader. */
   static async start(
     config: ZkConfig,
-    opts: { logger?: Logger; clock?: Clock } = {},
+    opts: {
+      logger?: Logger;
+      clock?: Clock;
+      /** Where the dataDir's files go (default the real disk; tests spy on it). */
+      storage?: Storage;
+    } = {},
   ): Promise<QuorumPeer> {
     const logger = opts.logger ?? consoleLogger("quorum");
     // QuorumPeerMain: a client port only when clientPort (or the server line's) is set.
@@ -220,6 +225,7 @@ export class QuorumPeer {
       transport: "tcp",
     });
     const peer = new QuorumPeer(config, logger, opts.clock ?? realClock, listener);
+    if (opts.storage) peer.#storage = opts.storage;
     try {
       await Deno.mkdir(peer.#snapDir, { recursive: true });
       await Deno.mkdir(peer.#logDir, { recursive: true });
@@ -537,7 +543,8 @@ export class QuorumPeer {
     Deno.renameSync(tmp, path);
   }
 
-  async #takeSnapshot(): Promise<void> {
+  /** A snapshot of the tree now; fsynced with `fsync` (default forceSync). */
+  async #takeSnapshot(fsync: boolean = this.config.forceSync): Promise<void> {
     const view = this.#tree.snapshotView();
     const sessions = this.#core
       ? [...this.#core.sessions.sessions()].map((s) => [s.id, s.timeoutMs] as const)
@@ -546,7 +553,7 @@ export class QuorumPeer {
       storage: this.#storage,
       dir: this.#snapDir,
       zxid: view.zxid,
-      fsync: this.config.forceSync,
+      fsync,
       compression: this.config.snapshotCompression,
     }, {
       sessions,
@@ -1023,7 +1030,8 @@ export class QuorumPeer {
           break;
         }
         case "takeSnapshot":
-          await this.#takeSnapshot();
+          // Learner.syncWithLeader: after SNAP the snapshot is fsynced even with forceSync=no.
+          await this.#takeSnapshot(e.sync || this.config.forceSync);
           break;
         case "log":
           this.#appended(e.zxid, e.data);
