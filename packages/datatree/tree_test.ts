@@ -34,7 +34,7 @@ class Harness {
   }
 }
 
-Deno.test("the seeds' zkCli transcript on /china (SEEDS §7.4-7.8)", () => {
+Deno.test("the seeds' zkCli transcript on /china", () => {
   const h = new Harness();
   const s1 = 0x100000075680000n;
   const s2 = 0x100000075680001n;

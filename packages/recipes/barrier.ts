@@ -1,5 +1,5 @@
 /**
- * Barriers: a barrier node (SEEDS §16.10: in place while the node exists)
+ * Barriers: a barrier node (in place while the node exists)
  * and a double barrier (enter when N members arrived, leave when all left;
  * Curator's `DistributedDoubleBarrier`).
  *

@@ -1,6 +1,5 @@
 /**
- * Group membership, service discovery and configuration (SEEDS §16.1,
- * §16.3, §16.5): members are ephemeral nodes with typed payloads, watched as
+ * Group membership, service discovery and configuration: members are ephemeral nodes with typed payloads, watched as
  * a set; a configuration watcher holds the latest value (push: the watch
  * fires; pull: the value is read again with a new watch).
  *
@@ -109,7 +108,7 @@ export interface ServiceInstance<T> {
 }
 
 /**
- * Service discovery (Curator's `ServiceDiscovery`; SEEDS §16.3): instances
+ * Service discovery (Curator's `ServiceDiscovery`): instances
  * are ephemeral nodes `<base>/<name>/<id>` holding their payload, so a
  * crashed provider disappears with its session.
  *
@@ -182,7 +181,7 @@ export class ServiceDiscovery<T> {
 }
 
 /**
- * A configuration watcher (SEEDS §16.1, push + pull): holds the latest
+ * A configuration watcher (push + pull): holds the latest
  * value of a config node; every change fires the watch (push), and the
  * value is read again with a new watch (pull), so no update is missed for
  * good, even across reconnects.

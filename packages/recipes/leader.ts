@@ -1,5 +1,5 @@
 /**
- * Leader election: a latch (Curator's `LeaderLatch`; SEEDS §16.12: each
+ * Leader election: a latch (Curator's `LeaderLatch`; each
  * candidate watches only its predecessor) and a selector (Curator's
  * `LeaderSelector`: take leadership, give it up, re-queue). A leader learns
  * it lost leadership as soon as its session is suspended (Disconnected) or

@@ -7,7 +7,7 @@
  * exclude each other: contenders are `<path>/<32 hex>__lock__<seq>` (writers
  * and mutexes) and `<path>/<32 hex>__rlock__<seq>` (readers), ordered by their
  * 10-digit sequence suffix. Each waiter watches only the node it waits for
- * (SEEDS §16.9: no herd effect), and the guid prefix finds a node again after
+ * (no herd effect), and the guid prefix finds a node again after
  * a connection loss during its create (Curator's protected mode).
  *
  * @module
@@ -146,7 +146,7 @@ export interface LockHandle extends AsyncDisposable {
 
 /**
  * A reentrant, fair, herd-free distributed mutex (Curator's
- * `InterProcessMutex`, kazoo's `Lock`; SEEDS §16.9). One instance is one
+ * `InterProcessMutex`, kazoo's `Lock`). One instance is one
  * contender; acquiring it again while held only counts.
  *
  * @example
@@ -415,7 +415,7 @@ export class WriteLock extends Mutex {
 }
 
 /**
- * A shared/exclusive lock (SEEDS §16.8, the improved `/xs_lock` design;
+ * A shared/exclusive lock (the seeds' improved `/xs_lock` design;
  * kazoo's `ReadLock`/`WriteLock`): readers watch the last writer before
  * them, writers the node right before them, so a release wakes only the
  * clients it unblocks.

@@ -1,5 +1,5 @@
 /**
- * Queues (SEEDS §16.11): a FIFO queue of sequential `queue-` nodes, a
+ * Queues: a FIFO queue of sequential `queue-` nodes, a
  * priority queue of `queue-YY-` nodes (lower YY first), and a locking queue
  * whose items are claimed by an ephemeral node and removed only after
  * processing, so a crashed consumer's item is taken again.
@@ -21,7 +21,7 @@ import {
 } from "./_util.ts";
 import { msgpack, type Serializer } from "./serializer.ts";
 
-/** The item node prefix (SEEDS §16.11). */
+/** The item node prefix. */
 export const QUEUE_PREFIX = "queue-";
 /** The claim node prefix of a {@linkcode LockingQueue}. */
 export const CLAIM_PREFIX = "claim-";
@@ -197,7 +197,7 @@ export class DistributedQueue<T> {
 }
 
 /**
- * A priority queue (SEEDS §16.11): items are `queue-YY-<seq>`, lower YY
+ * A priority queue: items are `queue-YY-<seq>`, lower YY
  * first, FIFO within a priority; every take reads a fresh child list, so an
  * urgent item inserted meanwhile is taken next.
  *

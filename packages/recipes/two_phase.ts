@@ -1,5 +1,5 @@
 /**
- * Two-phase commit (SEEDS §16.13): the coordinator creates the transaction
+ * Two-phase commit: the coordinator creates the transaction
  * node `<tx>` (its data is the transaction) and one child per site; each
  * site votes "commit" or "abort" by writing its own child; the outcome is
  * abort as soon as one site votes abort (early abort), commit when all

@@ -15,7 +15,7 @@ export interface Scenario {
 }
 
 /**
- * The seeds' /china walk-through (SEEDS.md §7, §20 items 8–12) with real
+ * The seeds' /china walk-through with real
  * ZooKeeper 3.8 rules: sequence suffixes count from the parent's cversion,
  * so a fresh /china gives beijing0000000000.
  */

@@ -1,5 +1,5 @@
 /**
- * The seeds' walk-throughs (SEEDS.md §11.3, §11.4, §20 items 1–3) as scripts
+ * The seeds' walk-throughs as scripts
  * over the simulated network: start-up order 1→2→3, and the leader crash with
  * zxids 1=111, 3=333, plus its variants.
  */

@@ -144,7 +144,7 @@ Deno.test({
       await ens.kill(old);
       const now = await leaderOtherThan(ens, old);
       assert.notEqual(now, old);
-      // SEEDS 20.4: zxid = epoch << 32 | counter; the new leader's epoch is one
+      // the seeds: zxid = epoch << 32 | counter; the new leader's epoch is one
       // more and its counter starts again from 1.
       const before = (await zk.exists("/d/n49"))!.czxid;
       await retry(() => zk.create("/d/first-of-epoch", null));
@@ -197,7 +197,7 @@ Deno.test({
     while (await ens.mode(leader) !== null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(await ens.mode(leader), null, "a lone member stays LOOKING (SEEDS 10.7)");
+    assert.equal(await ens.mode(leader), null, "a lone member stays LOOKING");
     await ens.restart(f1);
     assert.ok(await leaderOtherThan(ens, -1) > 0);
   },
@@ -339,8 +339,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "ensemble: start-up 1 → 2 → 3 (SEEDS 20.1): 1 alone stays LOOKING, 2 leads once it starts, 3 follows",
+  name: "ensemble: start-up 1 → 2 → 3: 1 alone stays LOOKING, 2 leads once it starts, 3 follows",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -361,7 +360,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ensemble: 5 members tolerate 2 down, not 3 (SEEDS 20.7)",
+  name: "ensemble: 5 members tolerate 2 down, not 3",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -400,7 +399,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ensemble: a rolling restart, one member at a time, never stops the service (SEEDS 20.27)",
+  name: "ensemble: a rolling restart, one member at a time, never stops the service",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {

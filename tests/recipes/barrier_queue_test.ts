@@ -16,7 +16,7 @@ import {
 import { recipeSuite, settle, timesOut, until } from "./_helpers.ts";
 
 recipeSuite("barriers and queues", {
-  "barrier: seeds §16.10: waiters proceed only once the node is gone": async (
+  "barrier: waiters proceed only once the node is gone": async (
     { connect, root },
   ) => {
     const [a, b, c] = [await connect(), await connect(), await connect()];
@@ -59,7 +59,7 @@ recipeSuite("barriers and queues", {
       assert.deepEqual(await zks[0].getChildren(root), []);
     },
 
-  "fifo queue: seeds §16.11: creation order; a consumer on an empty queue wakes on insert": async (
+  "fifo queue: creation order; a consumer on an empty queue wakes on insert": async (
     { connect, root },
   ) => {
     const [p, c] = [await connect(), await connect()];
@@ -98,23 +98,22 @@ recipeSuite("barriers and queues", {
     assert.deepEqual(taken.sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
   },
 
-  "priority queue: seeds §16.11: 05, 01, 10 come out 01, 05, 10; an urgent insert goes next":
-    async (
-      { connect, root },
-    ) => {
-      const zk = await connect();
-      const q = new PriorityQueue<string>(zk, root);
-      await q.put("five", 5);
-      await q.put("one", 1);
-      await q.put("ten", 10);
-      assert.ok((await zk.getChildren(root)).some((n) => /^queue-01-\d{10}$/.test(n)));
-      assert.equal(await q.take(), "one");
-      await q.put("urgent", 0);
-      assert.equal(await q.take(), "urgent");
-      assert.equal(await q.take(), "five");
-      assert.equal(await q.take(), "ten");
-      assert.throws(() => q.put("x", 100), RangeError);
-    },
+  "priority queue: 05, 01, 10 come out 01, 05, 10; an urgent insert goes next": async (
+    { connect, root },
+  ) => {
+    const zk = await connect();
+    const q = new PriorityQueue<string>(zk, root);
+    await q.put("five", 5);
+    await q.put("one", 1);
+    await q.put("ten", 10);
+    assert.ok((await zk.getChildren(root)).some((n) => /^queue-01-\d{10}$/.test(n)));
+    assert.equal(await q.take(), "one");
+    await q.put("urgent", 0);
+    assert.equal(await q.take(), "urgent");
+    assert.equal(await q.take(), "five");
+    assert.equal(await q.take(), "ten");
+    assert.throws(() => q.put("x", 100), RangeError);
+  },
 
   "locking queue: a crashed consumer's item is taken again; ack removes it": async (
     { connect, root },

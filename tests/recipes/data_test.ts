@@ -58,7 +58,7 @@ recipeSuite("values", {
     assert.equal(await c.get(), 41);
   },
 
-  "group membership: seeds §16.5: join, leave and crash are seen by every member": async (
+  "group membership: join, leave and crash are seen by every member": async (
     { connect, root },
   ) => {
     const zks = await Promise.all([0, 1, 2].map(() => connect()));
@@ -75,7 +75,7 @@ recipeSuite("values", {
     await members[0].waitFor((all) => [...all.keys()].join() === "m0", { timeoutMs: 3000 });
   },
 
-  "service discovery: seeds §16.3: two providers, a consumer sees a dead one go": async (
+  "service discovery: two providers, a consumer sees a dead one go": async (
     { connect, root },
   ) => {
     type Addr = { host: string; port: number };
@@ -103,7 +103,7 @@ recipeSuite("values", {
     await live.close();
   },
 
-  "configuration: seeds §16.1: 3 watchers get every new value (push + pull), re-armed": async (
+  "configuration: 3 watchers get every new value (push + pull), re-armed": async (
     { connect, root },
   ) => {
     const zks = await Promise.all([0, 1, 2, 3].map(() => connect()));
@@ -223,7 +223,7 @@ recipeSuite("values", {
     await cache.close();
   },
 
-  "two-phase commit: seeds §16.13: all commit → commit; one abort → abort early": async (
+  "two-phase commit: all commit → commit; one abort → abort early": async (
     { connect, root },
   ) => {
     const zks = await Promise.all([0, 1, 2, 3].map(() => connect()));
@@ -256,7 +256,7 @@ recipeSuite("values", {
     });
   },
 
-  "naming service: seeds §16.2: concurrent sequential names are unique and increasing": async (
+  "naming service: concurrent sequential names are unique and increasing": async (
     { connect, root },
   ) => {
     const zks = await Promise.all([0, 1, 2].map(() => connect()));
@@ -274,7 +274,7 @@ recipeSuite("values", {
     }
   },
 
-  "log collectors: seeds §16.6: a dead collector's sources are reassigned": async (
+  "log collectors: a dead collector's sources are reassigned": async (
     { connect, root },
   ) => {
     const zks = await Promise.all([0, 1, 2].map(() => connect()));

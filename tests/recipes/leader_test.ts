@@ -43,32 +43,33 @@ function observe(latches: LeaderLatch[], names: string[]) {
 }
 
 recipeSuite("leader election", {
-  "latch: seeds §16.4/§16.12: smallest leads; a dead middle node changes nothing; the next takes over":
-    async ({ connect, root }) => {
-      const zks = await Promise.all([0, 1, 2].map(() => connect()));
-      const latches = zks.map((zk, i) => new LeaderLatch(zk, root, { id: `r${i + 1}` }));
-      const seen = observe(latches, ["r1", "r2", "r3"]);
-      for (const l of latches) await l.start();
-      await latches[0].await({ timeoutMs: 2000 });
-      assert.deepEqual(latches.map((l) => l.hasLeadership), [true, false, false]);
-      assert.deepEqual(await latches[0].participants(), ["r1", "r2", "r3"]);
-      assert.match(latches[0].node!, /\/_c_[0-9a-f]{32}-latch-\d{10}$/);
-      seen.end("r2");
-      await zks[1].close(); // a STANDBY dies: r3 re-watches r1, nobody else notices
-      await settle(200);
-      assert.deepEqual(seen.changes, { r1: [true], r2: [], r3: [] });
-      // The RUNNING one dies. The server deletes its node, answers its
-      // closeSession and notifies r3 on two connections: r3 may hear it
-      // leads before r1's client has processed the reply (which is when r1
-      // learns it no longer leads), and that is the only overlap allowed.
-      seen.end("r1");
-      await zks[0].close();
-      await latches[2].await({ timeoutMs: 3000 });
-      assert.deepEqual(seen.changes, { r1: [true, false], r2: [], r3: [true] });
-      assert.deepEqual(latches.map((l) => l.hasLeadership), [false, false, true]);
-      assert.deepEqual(seen.forbidden(), [], "no overlap with a live leader");
-      assert.deepEqual(await latches[2].participants(), ["r3"]);
-    },
+  "latch: smallest leads; a dead middle node changes nothing; the next takes over": async (
+    { connect, root },
+  ) => {
+    const zks = await Promise.all([0, 1, 2].map(() => connect()));
+    const latches = zks.map((zk, i) => new LeaderLatch(zk, root, { id: `r${i + 1}` }));
+    const seen = observe(latches, ["r1", "r2", "r3"]);
+    for (const l of latches) await l.start();
+    await latches[0].await({ timeoutMs: 2000 });
+    assert.deepEqual(latches.map((l) => l.hasLeadership), [true, false, false]);
+    assert.deepEqual(await latches[0].participants(), ["r1", "r2", "r3"]);
+    assert.match(latches[0].node!, /\/_c_[0-9a-f]{32}-latch-\d{10}$/);
+    seen.end("r2");
+    await zks[1].close(); // a STANDBY dies: r3 re-watches r1, nobody else notices
+    await settle(200);
+    assert.deepEqual(seen.changes, { r1: [true], r2: [], r3: [] });
+    // The RUNNING one dies. The server deletes its node, answers its
+    // closeSession and notifies r3 on two connections: r3 may hear it
+    // leads before r1's client has processed the reply (which is when r1
+    // learns it no longer leads), and that is the only overlap allowed.
+    seen.end("r1");
+    await zks[0].close();
+    await latches[2].await({ timeoutMs: 3000 });
+    assert.deepEqual(seen.changes, { r1: [true, false], r2: [], r3: [true] });
+    assert.deepEqual(latches.map((l) => l.hasLeadership), [false, false, true]);
+    assert.deepEqual(seen.forbidden(), [], "no overlap with a live leader");
+    assert.deepEqual(await latches[2].participants(), ["r3"]);
+  },
 
   "latch: a leader whose node another session deletes is told by its own watch and re-joins last":
     async ({ connect, root }) => {

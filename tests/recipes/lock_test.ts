@@ -122,7 +122,7 @@ recipeSuite("locks", {
     await got[0].release();
   },
 
-  "mutex: seeds §16.9: creation order; a crashed middle waiter passes its watch on": async (
+  "mutex: creation order; a crashed middle waiter passes its watch on": async (
     { connect, root },
   ) => {
     const [a, b, c] = [await connect(), await connect(), await connect()];
@@ -275,7 +275,7 @@ recipeSuite("locks", {
     await (await pc).release();
   },
 
-  "read/write lock: seeds §16.8 R1 R2 W3 R4 on /xs_lock, one event per dependent": async (
+  "read/write lock: the seeds' R1 R2 W3 R4 on /xs_lock, one event per dependent": async (
     { connect, root },
   ) => {
     const path = `${root}/xs_lock`;

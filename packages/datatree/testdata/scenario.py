@@ -48,7 +48,7 @@ def attempt(label, fn):
 hosts = sys.argv[1]
 zk = KazooClient(hosts=hosts, timeout=10)
 zk.start(timeout=15)
-# The seeds' zkCli transcript on /china (SEEDS.md §7).
+# The seeds' zkCli transcript on /china.
 zk.create("/china", b"999")
 zk.create("/china/tmp", b"")  # one earlier child change, so the first suffix is 1
 zk.delete("/china/tmp")

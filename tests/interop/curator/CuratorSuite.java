@@ -254,7 +254,7 @@ public final class CuratorSuite {
 
   // ---- the checks -------------------------------------------------------------
 
-  /** SEEDS §15.3: the FluentTest demo in namespace "logs". */
+  /** The seeds' FluentTest demo in namespace "logs". */
   static void fluent(Map<String, Object> r, Map<String, Object> info) throws Exception {
     CuratorFramework c = client("logs");
     CuratorFramework raw = client();
