@@ -4,7 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { DataTree } from "@zkts/datatree";
-import { DenoStorage, writeSnapshot } from "@zkts/persistence";
+import { ZooKeeper } from "@zkts/client";
+import {
+  DenoStorage,
+  type OpenOptions,
+  type Storage,
+  type StorageFile,
+  writeSnapshot,
+} from "@zkts/persistence";
 import { parseConfig, type ZkConfig } from "./config.ts";
 import type { Logger } from "./log.ts";
 import { QuorumPeer } from "./quorum.ts";
@@ -18,20 +25,82 @@ function freePort(): number {
   return port;
 }
 
+/** zoo.cfg of each member of an ensemble on loopback, one per dataDir. */
+function ensembleConfigs(dataDirs: string[], extra = ""): ZkConfig[] {
+  const servers = dataDirs.map((_, i) => `server.${i + 1}=127.0.0.1:${freePort()}:${freePort()}`);
+  return dataDirs.map((dataDir, i) => {
+    const lines = [
+      "tickTime=200",
+      "initLimit=10",
+      "syncLimit=5",
+      `dataDir=${dataDir}`,
+      `clientPort=${freePort()}`,
+      "clientPortAddress=127.0.0.1",
+      "forceSync=no",
+      "admin.enableServer=false",
+      ...servers,
+    ];
+    return parseConfig(lines.join("\n") + "\n" + extra, { myid: String(i + 1) });
+  });
+}
+
 /** zoo.cfg of member `myid` of three on loopback; the others need not run. */
-function memberConfig(dataDir: string, myid: number, extra = ""): ZkConfig {
-  const lines = [
-    "tickTime=200",
-    "initLimit=10",
-    "syncLimit=5",
-    `dataDir=${dataDir}`,
-    `clientPort=${freePort()}`,
-    "clientPortAddress=127.0.0.1",
-    "forceSync=no",
-    "admin.enableServer=false",
+function memberConfig(dataDir: string, myid: number): ZkConfig {
+  return ensembleConfigs([1, 2, 3].map((id) => id === myid ? dataDir : `/nonexistent/${id}`))[
+    myid - 1
   ];
-  for (const id of [1, 2, 3]) lines.push(`server.${id}=127.0.0.1:${freePort()}:${freePort()}`);
-  return parseConfig(lines.join("\n") + "\n" + extra, { myid: String(myid) });
+}
+
+/** Polls `ready` until it holds, for at most `ms`. */
+async function waitFor(what: string, ready: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The real disk, with every fsync of a file recorded by path. */
+class SyncSpy implements Storage {
+  readonly synced: string[] = [];
+  #disk = new DenoStorage();
+  async open(path: string, options?: OpenOptions): Promise<StorageFile> {
+    const file = await this.#disk.open(path, options);
+    const synced = this.synced;
+    return new Proxy(file, {
+      get(target, key) {
+        if (key === "sync" || key === "syncData") {
+          return () => {
+            synced.push(target.path);
+            return target[key]();
+          };
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  }
+  readFile(path: string): Promise<Uint8Array> {
+    return this.#disk.readFile(path);
+  }
+  list(dir: string): Promise<string[]> {
+    return this.#disk.list(dir);
+  }
+  exists(path: string): Promise<boolean> {
+    return this.#disk.exists(path);
+  }
+  remove(path: string): Promise<void> {
+    return this.#disk.remove(path);
+  }
+  rename(from: string, to: string): Promise<void> {
+    return this.#disk.rename(from, to);
+  }
+  mkdir(path: string): Promise<void> {
+    return this.#disk.mkdir(path);
+  }
+  syncDir(path: string): Promise<void> {
+    return this.#disk.syncDir(path);
+  }
 }
 
 /** A dataDir whose snapshot ends at `zxid`, with these epoch files (name → content). */
@@ -172,6 +241,48 @@ Deno.test({
           await Deno.remove(dataDir, { recursive: true });
         }
       });
+    }
+  },
+});
+
+Deno.test({
+  name: "quorum: after a SNAP sync the NEWLEADER snapshot is fsynced, even with forceSync=no",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dirs = await Promise.all(
+      [1, 2, 3].map(() => Deno.makeTempDir({ prefix: "zkts-quorum-" })),
+    );
+    for (const [i, d] of dirs.entries()) await Deno.writeTextFile(`${d}/myid`, `${i + 1}\n`);
+    const configs = ensembleConfigs(dirs);
+    const peers: QuorumPeer[] = [];
+    try {
+      for (const c of configs.slice(0, 2)) peers.push(await QuorumPeer.start(c, { logger: quiet }));
+      await waitFor("members 1 and 2 serve", () => peers.every((p) => p.serving));
+      let lastCreated = 0n;
+      const zk = await ZooKeeper.connect(`127.0.0.1:${peers[0].address.port}`);
+      try {
+        for (let i = 0; i < 5; i++) {
+          lastCreated = (await zk.create2(`/n${i}`, new Uint8Array([i]))).stat.czxid;
+        }
+      } finally {
+        await zk.close();
+      }
+      // Member 3 has nothing: the leader's history is past its committed log for it, so SNAP.
+      const spy = new SyncSpy();
+      const third = await QuorumPeer.start(configs[2], { logger: quiet, storage: spy });
+      peers.push(third);
+      await waitFor("member 3 serves", () => third.serving);
+      const snapshots = spy.synced.flatMap((path) => {
+        const m = path.match(/\/\.tmp\.snapshot\.([0-9a-f]+)$/);
+        return m ? [BigInt(`0x${m[1]}`)] : [];
+      });
+      // The start's snapshot (zxid 0) follows forceSync=no; the sync's (past /n4) is fsynced.
+      assert.equal(snapshots.length, 1, `fsynced: ${spy.synced.join(", ")}`);
+      assert.ok(snapshots[0] >= lastCreated, `0x${snapshots[0].toString(16)}`);
+    } finally {
+      for (const p of peers) await p.stop();
+      for (const d of dirs) await Deno.remove(d, { recursive: true });
     }
   },
 });

@@ -67,8 +67,13 @@ export type FollowerEffect =
   | { type: "snapshot"; zxid: bigint; body: SnapBody }
   /** Apply a txn to the tree without logging it (a commit between SNAP/TRUNC and NEWLEADER). */
   | { type: "applyUnlogged"; zxid: bigint; data: Uint8Array }
-  /** Take a snapshot of the tree now (after SNAP or TRUNC, at NEWLEADER). */
-  | { type: "takeSnapshot" }
+  /**
+   * Take a snapshot of the tree now (after SNAP or TRUNC, at NEWLEADER).
+   * With `sync` (after SNAP: the snapshot is the only copy of the leader's
+   * state on this disk) fsync it whatever forceSync says, as
+   * Learner.syncWithLeader's syncSnapshot.
+   */
+  | { type: "takeSnapshot"; sync: boolean }
   /** Append a txn to the txn log; report the fsync with `logged`. */
   | { type: "log"; zxid: bigint; data: Uint8Array }
   /** A committed txn: apply it (in this order) and answer its client if it is ours. */
@@ -130,6 +135,8 @@ export class FollowerCore {
   #awaitingSnapshot = false;
   #snapZxid = -1n;
   #snapshotNeeded = false;
+  /** The sync was a SNAP: its snapshot is fsynced (Learner's syncSnapshot). */
+  #syncSnapshot = false;
   #writeToTxnLog = false;
   #notCommitted: Txn[] = [];
   #committed: bigint[] = [];
@@ -324,6 +331,7 @@ export class FollowerCore {
         break;
       case T.SNAP:
         this.#snapshotNeeded = true;
+        this.#syncSnapshot = true;
         this.#awaitingSnapshot = true;
         this.#snapZxid = p.zxid;
         break;
@@ -385,7 +393,7 @@ export class FollowerCore {
 
   #newLeader(): void {
     this.#stage = "newleader";
-    if (this.#snapshotNeeded) this.#fx.push({ type: "takeSnapshot" });
+    if (this.#snapshotNeeded) this.#fx.push({ type: "takeSnapshot", sync: this.#syncSnapshot });
     this.#writeToTxnLog = true;
     // 3.8.5+: the sync's txns are durable before NEWLEADER is acked.
     let last = -1n;
