@@ -221,3 +221,68 @@ Deno.test("core: a read waiting behind a write keeps its body when the frame's b
   assert.equal(got.err, 0);
   assert.deepEqual(GetDataResponse.read(got.body).data, new Uint8Array([7]));
 });
+
+Deno.test("core: a follower answers a session's read only after that session's forwarded write is applied here", () => {
+  // Apache's CommitProcessor keeps each session's order: a read queued
+  // behind the session's own write waits for that write's COMMIT, so a
+  // session reads its own writes on a follower. Another session may read
+  // the member's state before that commit: sequential consistency.
+  const clock = { now: 0 };
+  const core = new ServerCore(new DataTree<Conn>(), {
+    tickTimeMs: 100,
+    minSessionTimeoutMs: 200,
+    maxSessionTimeoutMs: 2000,
+    maxClientCnxns: 10,
+    skipACL: false,
+    reconfigEnabled: false,
+    serverId: 2,
+    lastZxid: 0n,
+    logger: silentLogger,
+    role: "follower",
+  }, { nowMs: () => clock.now, wallMs: () => 1_700_000_000_000 + clock.now });
+  let zxid = 0n;
+  const commit = (clientId: bigint, cxid: number, type: number, txn: unknown) =>
+    core.applyCommitted({
+      header: { clientId, cxid, zxid: ++zxid, time: 1_700_000_000_000n, type },
+      txn: txn as never,
+    });
+  const open = (id: number): bigint => {
+    core.connect(id, "127.0.0.1", 40000 + id);
+    const fx = core.receive(
+      id,
+      encode(ConnectRequest, {
+        protocolVersion: 0,
+        lastZxidSeen: 0n,
+        timeOut: 1000,
+        sessionId: 0n,
+        passwd: new Uint8Array(16),
+        readOnly: false,
+      }),
+    );
+    const [f] = fx.forward ?? [];
+    assert.equal(f?.op, OpCode.createSession, "the leader makes the session");
+    const done = commit(f.sessionId, 0, OpCode.createSession, { timeOut: 1000 });
+    assert.equal(done.send.filter((s) => s.conn === id).length, 1, "ConnectResponse on commit");
+    return f.sessionId;
+  };
+  const [s1, s2] = [open(1), open(2)];
+  const w = core.receive(1, create(1, "/a"));
+  assert.deepEqual(w.forward?.map((f) => [f.sessionId, f.cxid, f.op]), [[s1, 1, OpCode.create]]);
+  assert.equal(core.receive(1, getData(2, "/a")).send.length, 0, "waits behind its own write");
+  assert.deepEqual(replies(core.receive(2, getData(1, "/a")), 2).map((r) => r.err), [
+    ErrorCode.NoNode,
+  ], "another session reads what this member has applied");
+  const txn = (path: string) => ({
+    path,
+    data: null,
+    acl: ACL,
+    ephemeral: false,
+    parentCVersion: -1,
+  });
+  const before = commit(s2, 7, OpCode.create, txn("/b"));
+  assert.deepEqual(replies(before, 1), [], "another session's commit does not release it");
+  const mine = commit(s1, 1, OpCode.create, txn("/a"));
+  const r = replies(mine, 1);
+  assert.deepEqual(r.map((x) => [x.xid, x.err]), [[1, 0], [2, 0]], "in request order");
+  assert.equal(GetDataResponse.read(r[1].body).stat.czxid, zxid, "sees its own write");
+});
