@@ -16,12 +16,10 @@ import {
   fourLetter,
   freePort,
   LOOPBACK,
+  SERVLET_API_FLAG,
   startApacheEnsemble,
 } from "../support/apache.ts";
 import { startZktsEnsemble } from "../support/zkts.ts";
-
-/** Debian's zookeeper.jar names Jetty in its Class-Path but not the servlet API it needs. */
-export const SERVLET_API_FLAG = "-Xbootclasspath/a:/usr/share/java/servlet-api.jar";
 
 /** Every word of FourLetterCommands that zkts answers. */
 const WORDS = [

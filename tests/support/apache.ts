@@ -36,6 +36,13 @@ export const SLF4J_SIMPLE_JAR = "/usr/share/java/slf4j-simple.jar";
 export const ZOOKEEPER_CLASSPATH = `${ZOOKEEPER_JAR}:${SLF4J_SIMPLE_JAR}`;
 
 /**
+ * The JVM flag an Apache server needs for its AdminServer (`admin.enableServer`):
+ * Debian's zookeeper.jar names Jetty in its Class-Path but not the servlet API
+ * Jetty needs ("Unable to load jetty, not starting JettyAdminServer" without it).
+ */
+export const SERVLET_API_FLAG = "-Xbootclasspath/a:/usr/share/java/servlet-api.jar";
+
+/**
  * JVM flags that make a short-lived ZooKeeper start fast and small: the serial
  * collector, the client compiler only, class data sharing, a small heap.
  */
