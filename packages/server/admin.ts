@@ -62,7 +62,8 @@ function connectionsInfo(server: AdminHost): Json[] {
     session_timeout: c.sessionTimeoutMs,
     last_cxid: "0x" + Math.max(c.lastCxid, 0).toString(16),
     last_zxid: hex(c.lastZxid),
-    last_response_time: 0,
+    // ServerCnxn.lastResponseTime: the elapsed clock's ms at the last reply, as cons's lresp.
+    last_response_time: c.lastResponseMs,
     last_latency: Math.floor(c.lastLatencyMs),
     min_latency: c.requests === 0 ? 0 : Math.floor(c.minLatencyMs),
     avg_latency: c.requests === 0 ? 0 : Math.floor(c.totalLatencyMs / c.requests),
