@@ -61,6 +61,8 @@ interface Link {
   conn: number;
   toFollower: Pipe;
   toLeader: Pipe;
+  /** Where the leader's stream to the learner is: NEWLEADER sent, then UPTODATE. */
+  sent?: "newleader" | "uptodate";
 }
 
 type Role = "down" | "looking" | "leading" | "following";
@@ -251,6 +253,18 @@ export function simulate(opts: SimOptions): SimResult {
           if (e.type === "send") {
             if (e.bytes[3] === PacketType.DIFF && e.bytes.length === 20) syncs.diff++;
             if (e.bytes[3] === PacketType.TRUNC && e.bytes.length === 20) syncs.trunc++;
+            const type = e.bytes[3];
+            if (type === PacketType.NEWLEADER) l.sent = "newleader";
+            else if (type === PacketType.UPTODATE) l.sent = "uptodate";
+            else if (
+              l.sent === "newleader" &&
+              (type === PacketType.PROPOSAL || type === PacketType.COMMIT ||
+                type === PacketType.INFORM)
+            ) {
+              // Apache 3.8's Learner.syncWithLeader dies of a COMMIT here
+              // (ZOOKEEPER-4394): the leader holds them until UPTODATE.
+              fail(`leader ${p.id} sends packet type ${type} between NEWLEADER and UPTODATE`);
+            }
             sendTo(l.toFollower, e.bytes);
           } else {
             syncs.snap++;

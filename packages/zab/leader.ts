@@ -7,6 +7,10 @@
  * LEADERINFO → ACKEPOCH), synchronization (DIFF / TRUNC / SNAP, then
  * NEWLEADER; a quorum acks it), broadcast (PROPOSAL → ACK → COMMIT).
  *
+ * Unlike Apache's LearnerHandler, proposals and commits made while a
+ * learner syncs wait until its UPTODATE: Apache 3.8's learners die of a
+ * COMMIT between NEWLEADER and UPTODATE (ZOOKEEPER-4394, fixed in 3.9.3).
+ *
  * @module
  */
 import type { QuorumVerifier, Sid } from "@zkts/election";
@@ -26,6 +30,14 @@ import {
 
 /** A learner connection, numbered by the host. */
 export type LearnerConnId = number;
+
+/**
+ * How many bytes of PROPOSAL, COMMIT and INFORM packets a learner may have
+ * held between NEWLEADER and UPTODATE before it is dropped as too slow to
+ * ack NEWLEADER (it reconnects and syncs again). 64 MiB: seconds of a busy
+ * leader's traffic, well past a NEWLEADER snapshot and fsync.
+ */
+export const HELD_BYTES_MAX = 64 * 1024 * 1024;
 
 /** A committed txn as the leader keeps it for DIFF syncs: zxid and PROPOSAL data. */
 export interface CommittedTxn {
@@ -61,6 +73,8 @@ export interface LeaderOptions {
   syncLimit: number;
   /** The clock now (ms, monotonic). */
   nowMs: number;
+  /** Bytes held for a learner between NEWLEADER and UPTODATE; default {@linkcode HELD_BYTES_MAX}. */
+  heldBytesMax?: number;
 }
 
 /** What the host must do, in order. */
@@ -126,6 +140,12 @@ interface Learner {
   deadlineTick: number;
   /** Proposals sent and not yet acked: zxid → tick sent (SyncLimitCheck). */
   unacked: Map<bigint, number>;
+  /**
+   * PROPOSAL, COMMIT and INFORM packets made after NEWLEADER was queued,
+   * sent right after UPTODATE (the PROPOSAL's zxid to start its SyncLimitCheck then).
+   */
+  held: { bytes: Uint8Array; proposal?: bigint }[];
+  heldBytes: number;
 }
 
 interface Proposal {
@@ -275,6 +295,8 @@ export class LeaderCore {
       forwarding: false,
       deadlineTick: this.#tick + this.#o.initLimit + this.#o.syncLimit,
       unacked: new Map(),
+      held: [],
+      heldBytes: 0,
     });
   }
 
@@ -323,11 +345,8 @@ export class LeaderCore {
     this.#outstanding.set(zxid, p);
     this.#lastProposed = zxid;
     const bytes = encodePacket({ type: T.PROPOSAL, zxid, data, authinfo: null });
-    for (const l of this.#learners.values()) {
-      if (l.forwarding && !l.observer) {
-        this.#fx.push({ type: "send", conn: l.conn, bytes });
-        l.unacked.set(zxid, this.#tick);
-      }
+    for (const l of [...this.#learners.values()]) {
+      if (l.forwarding && !l.observer) this.#forward(l, bytes, zxid);
     }
     return this.#take();
   }
@@ -635,6 +654,37 @@ export class LeaderCore {
   #upToDate(l: Learner): void {
     l.stage = "broadcast";
     this.#send(l, { type: T.UPTODATE, zxid: -1n, data: null, authinfo: null });
+    // What was held since NEWLEADER follows, in order, before anything newer.
+    for (const h of l.held) {
+      this.#fx.push({ type: "send", conn: l.conn, bytes: h.bytes });
+      if (h.proposal !== undefined) l.unacked.set(h.proposal, this.#tick);
+    }
+    l.held = [];
+    l.heldBytes = 0;
+  }
+
+  /**
+   * A PROPOSAL, COMMIT or INFORM to a forwarding learner: sent, or held while
+   * it is between NEWLEADER and UPTODATE. Apache 3.8's Learner.syncWithLeader
+   * has logged and dropped the proposals it got before NEWLEADER, so a COMMIT
+   * there finds none and throws (ZOOKEEPER-4394); after UPTODATE it commits
+   * them in order like any other.
+   */
+  #forward(l: Learner, bytes: Uint8Array, proposal?: bigint): void {
+    if (l.stage === "broadcast") {
+      this.#fx.push({ type: "send", conn: l.conn, bytes });
+      if (proposal !== undefined) l.unacked.set(proposal, this.#tick);
+      return;
+    }
+    if (l.stage !== "newleaderAck" && l.stage !== "startup") {
+      throw new Error(`zab leader bug: forwarding to a learner in stage ${l.stage}`);
+    }
+    l.held.push(proposal === undefined ? { bytes } : { bytes, proposal });
+    l.heldBytes += bytes.length;
+    const max = this.#o.heldBytesMax ?? HELD_BYTES_MAX;
+    if (l.heldBytes > max) {
+      this.#close(l, `more than ${max} bytes held for it before it acked NEWLEADER`);
+    }
   }
 
   #broadcastPacket(l: Learner, p: Packet): void {
@@ -720,12 +770,12 @@ export class LeaderCore {
     if (this.#committed.length > this.#committedMax) this.#committed.shift();
     const commit = encodePacket({ type: T.COMMIT, zxid: p.zxid, data: null, authinfo: null });
     let inform: Uint8Array | undefined;
-    for (const l of this.#learners.values()) {
+    for (const l of [...this.#learners.values()]) {
       if (!l.forwarding) continue;
-      if (!l.observer) this.#fx.push({ type: "send", conn: l.conn, bytes: commit });
+      if (!l.observer) this.#forward(l, commit);
       else {
         inform ??= encodePacket({ type: T.INFORM, zxid: p.zxid, data: p.data, authinfo: null });
-        this.#fx.push({ type: "send", conn: l.conn, bytes: inform });
+        this.#forward(l, inform);
       }
     }
     this.#fx.push({ type: "commit", zxid: p.zxid });
