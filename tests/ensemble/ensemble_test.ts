@@ -554,3 +554,63 @@ interopTest(
     await t.step("a zkts member, beside an Apache and a zkts member", () => rejoin([1, 2], true));
   },
 );
+
+interopTest(
+  "mixed ensemble: an Apache 3.8 member syncs from a zkts leader under load without ZOOKEEPER-4394's NullPointerException",
+  async () => {
+    // Apache 3.8's Learner.syncWithLeader throws on a COMMIT between NEWLEADER
+    // and UPTODATE; a SNAP sync (the learner snapshots at NEWLEADER) under
+    // writes puts commits in that window unless the leader holds them.
+    await using ens = await startMixedEnsemble(3, [1, 2], {
+      forceSync: false,
+      tickTime: 500,
+      startTimeoutMs: 45_000,
+    });
+    let leader = await leaderOtherThan(ens, -1);
+    for (let i = 0; i < 4 && leader === 3; i++) {
+      await ens.stopMember(leader);
+      const next = await leaderOtherThan(ens, leader);
+      await ens.restart(leader);
+      leader = next;
+    }
+    assert.notEqual(leader, 3, "a zkts member leads");
+    const zk = await ZooKeeper.connect(ens.connectStringOf(leader), { sessionTimeoutMs: 20000 });
+    await zk.create("/load", null);
+    let writing = true;
+    let acked = 0;
+    const writer = (async () => {
+      for (let i = 0; writing; i += 16) {
+        const batch = Array.from({ length: 16 }, (_, j) => zk.create(`/load/n${i + j}`, enc("x")));
+        await Promise.all(batch);
+        acked += batch.length;
+      }
+    })();
+    try {
+      await ens.stopMember(3);
+      await Deno.remove(`${ens.members[2].dataDir}/version-2`, { recursive: true });
+      await ens.restart(3);
+      assert.equal(await ens.mode(3), "follower");
+      writing = false;
+      await writer;
+      assert.ok(acked > 100, `writes went on during the sync (${acked})`);
+      const died = ens.logs(3).split("\n").filter((line) =>
+        /NullPointerException|Exception when following the leader/.test(line)
+      );
+      assert.deepEqual(died, [], "the Apache member never dropped out of the sync");
+      const count = async (id: number) => {
+        const c = await ZooKeeper.connect(ens.connectStringOf(id), { sessionTimeoutMs: 10000 });
+        try {
+          await c.sync("/load");
+          return (await c.getChildren("/load")).length;
+        } finally {
+          await c.close();
+        }
+      };
+      assert.equal(await count(3), await count(leader), "the Apache member holds every write");
+    } finally {
+      writing = false;
+      await writer.catch(() => {});
+      await zk.close();
+    }
+  },
+);
