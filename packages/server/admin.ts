@@ -276,6 +276,41 @@ export const ADMIN_COMMANDS: readonly AdminCommand[] = [
     }),
   },
   {
+    names: ["leader", "lead"],
+    run: (s) => {
+      const leaderId = s.quorum?.leaderId ?? -1;
+      // LeaderCommand on a standalone ZooKeeperServer (not a QuorumZooKeeperServer).
+      if (!s.quorum) return { error: "server is not initialized" };
+      return {
+        is_leader: s.mode === "leader",
+        leader_id: leaderId,
+        leader_ip: s.config.servers.get(leaderId)?.host ?? "",
+      };
+    },
+  },
+  {
+    names: ["voting_view"],
+    run: (s) => {
+      if (!s.quorum) return { current_config: {} };
+      const view: Record<string, Json> = {};
+      for (const [id, server] of s.config.servers) {
+        if (server.role !== "participant") continue;
+        view[String(id)] = {
+          server_addresses: [`${server.host}:${server.quorumPort}`],
+          election_addresses: [`${server.host}:${server.electionPort}`],
+          client_address: clientAddress(s, id),
+          learner_type: "participant",
+        };
+      }
+      return { current_config: view };
+    },
+  },
+  {
+    names: ["observer_connection_stat_reset", "orst"],
+    // zkts keeps no per-observer connection stats (no ObserverMaster): nothing to reset.
+    run: () => ({}),
+  },
+  {
     names: ["zabstate"],
     serverRequired: false,
     run: zabState,
@@ -304,6 +339,20 @@ function zabState(s: AdminHost): Json {
     zab_counter: Number(zxid & 0xffffffffn),
     zabstate: "broadcast",
   };
+}
+
+/**
+ * A member's client address as QuorumServer.clientAddr: its server line's
+ * `;[host:]port`, or for this member its clientPortAddress:clientPort;
+ * "" when unknown.
+ */
+function clientAddress(s: AdminHost, id: number): string {
+  const server = s.config.servers.get(id);
+  if (server?.clientPort !== undefined) {
+    return `${server.clientHost ?? "0.0.0.0"}:${server.clientPort}`;
+  }
+  if (id !== s.quorum?.serverId || s.config.clientPort === undefined) return "";
+  return `${s.config.clientPortAddress ?? "0.0.0.0"}:${s.config.clientPort}`;
 }
 
 /** Jackson's view of a MultipleAddresses of one address (its bean getters). */

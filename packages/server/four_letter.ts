@@ -31,6 +31,8 @@ export interface FourLetterHost {
   /** An ensemble member's quorum facts, for `conf` and the leader's `mntr` keys. */
   readonly quorum?: {
     serverId: number;
+    /** The leader this member leads or follows. */
+    leaderId?: number;
     /** Learners connected to the leader, and those past NEWLEADER (leader only). */
     learners?: number;
     syncedFollowers?: number;

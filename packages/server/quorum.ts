@@ -267,6 +267,7 @@ export class QuorumPeer {
         const leader = peer.#leaderCore;
         return {
           serverId: Number(peer.myId),
+          leaderId: Number(peer.#leaderId),
           ...leader?.learnerCounts(),
           proposals: leader?.proposalCount,
           pendingSyncs: leader?.pendingSyncs,
@@ -567,6 +568,9 @@ export class QuorumPeer {
     this.#lastSnapshot = { zxid: view.zxid, timestampS: Math.floor(Date.now() / 1000) };
   }
 
+  /** The leader elected last (QuorumPeer.getLeaderId), for the admin `leader`. */
+  #leaderId = -1n;
+
   /** The last snapshot written, for lsnp. */
   #lastSnapshot: { zxid: bigint; timestampS: number } | null = null;
 
@@ -588,6 +592,7 @@ export class QuorumPeer {
       }
       if (this.#stopping) return;
       try {
+        this.#leaderId = vote.id;
         if (vote.id === this.myId) await this.#lead();
         else await this.#follow(vote.id);
       } catch (e) {

@@ -102,13 +102,44 @@ interopTest("admin commands of a serving follower, Apache's and zkts's", async (
       };
     };
     const [zkts, apache] = [1, 2];
-    for (const command of ["zabstate", "hash", "configuration", "is_read_only", "watch_summary"]) {
+    const SAME = [
+      "zabstate",
+      "hash",
+      "configuration",
+      "is_read_only",
+      "watch_summary",
+      "leader",
+      "lead",
+      "orst",
+    ];
+    for (const command of SAME) {
       await t.step(`${command}: the same once masked`, async () => {
         const a = masked(await ask(apache, command), own(apache));
         const z = masked(await ask(zkts, command), own(zkts));
         assert.deepEqual(z, a);
       });
     }
+    await t.step("voting_view: every member's addresses, the same", async () => {
+      // Every member's ports named with its id; the asked member's paths and id masked.
+      const all = (id: number): Own => ({
+        ...own(id),
+        ports: new Map(ens.members.flatMap((m) => [
+          [m.quorumPort, `<quorumPort.${m.id}>`],
+          [m.electionPort, `<electionPort.${m.id}>`],
+          [m.clientPort, `<clientPort.${m.id}>`],
+        ])),
+      });
+      const a = masked(await ask(apache, "voting_view"), all(apache)) as Json;
+      const z = masked(await ask(zkts, "voting_view"), all(zkts)) as Json;
+      // Each member knows its own client address only (QuorumPeerConfig sets it from clientPort).
+      const config = (j: Json) => j.current_config as Record<string, Json>;
+      const selfA = config(a)[String(apache)];
+      const selfZ = config(z)[String(zkts)];
+      assert.equal(selfA.client_address, `127.0.0.1:<clientPort.${apache}>`);
+      assert.equal(selfZ.client_address, `127.0.0.1:<clientPort.${zkts}>`);
+      selfA.client_address = selfZ.client_address = "";
+      assert.deepEqual(z, a);
+    });
     await t.step("hash: a digest was logged", async () => {
       const h = await ask(zkts, "hash");
       assert.ok((h.digests as unknown[]).length > 0);
