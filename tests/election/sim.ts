@@ -392,6 +392,8 @@ export class Sim {
           p.zxid = l.zxid;
           p.epoch = p.acceptedEpoch = l.established;
           p.established = l.established;
+          // Learner.syncWithLeader ends with updateElectionVote (ZOOKEEPER-1732).
+          p.election.updateElectionVote(l.established);
         }
         if (ok) p.quorumSeenAt = this.now;
         else if (this.now - p.quorumSeenAt > connectTimeoutMs) {
@@ -451,10 +453,13 @@ export class Sim {
     l.epoch = l.acceptedEpoch = epoch;
     l.established = epoch;
     l.quorumSeenAt = this.now;
+    // Leader.startZkServer and Learner.syncWithLeader: updateElectionVote (ZOOKEEPER-1732).
+    l.election.updateElectionVote(epoch);
     for (const f of fs) {
       f.zxid = l.zxid;
       f.epoch = f.acceptedEpoch = epoch;
       f.established = epoch;
+      f.election.updateElectionVote(epoch);
     }
     this.#trace(`established ${l.id} epoch=${epoch} quorum=${e.quorum.join(",")}`);
   }
