@@ -8,6 +8,11 @@
  *
  * @module
  */
+import {
+  parseDynamicConfig,
+  refuseReconfigEnabled,
+  refuseStaticQuorumKeys,
+} from "./dynamic_config.ts";
 
 /** A `server.N=host:quorumPort:electionPort[:role][;clientAddr:clientPort]` line. */
 export interface QuorumServer {
@@ -70,6 +75,10 @@ export interface ZkConfig {
   servers: Map<number, QuorumServer>;
   groups: Map<number, number[]>;
   weights: Map<number, number>;
+  /** `dynamicConfigFile`: where the ensemble's lines are (3.5+ layout), when zoo.cfg names one. */
+  dynamicConfigFile?: string;
+  /** The config version (QuorumVerifier.getVersion): the dynamic file name's hex suffix, else 0. */
+  configVersion: bigint;
   /** This server's id (from dataDir/myid), when the ensemble has servers. */
   myid?: number;
   /** Keys zkts does not know, with their values (they are warned about). */
@@ -311,6 +320,8 @@ const QUORUM_PEER_KEYS = new Set([
 export interface ParseConfigOptions {
   /** The text of dataDir/myid, when it exists. */
   myid?: string;
+  /** The text of the file zoo.cfg's `dynamicConfigFile` names, when it is set and was read. */
+  dynamicConfig?: string;
 }
 
 /**
@@ -333,6 +344,7 @@ export interface ParseConfigOptions {
  */
 export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConfig {
   const props = parseProperties(text);
+  refuseStaticQuorumKeys(props);
   let tickTime = 0;
   let dataDir: string | undefined;
   let dataLogDir: string | undefined;
@@ -370,6 +382,8 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const servers = new Map<number, QuorumServer>();
   const groups = new Map<number, number[]>();
   const weights = new Map<number, number>();
+  let dynamicConfigFile: string | undefined;
+  let configVersion = 0n;
   const unknown = new Map<string, string>();
 
   for (const [key, raw] of props) {
@@ -425,6 +439,9 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
         break;
       case "reconfigEnabled":
         reconfigEnabled = parseBool(key, value);
+        break;
+      case "dynamicConfigFile":
+        dynamicConfigFile = value;
         break;
       case "snapCount":
         snapCount = parseIntStrict(key, value);
@@ -538,6 +555,18 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   // zkServer.sh depends on srvr (FourLetterCommands.isEnabled).
   fourLetterWords.add("srvr");
 
+  // QuorumPeerConfig.parse: with a dynamic file, the ensemble is that file's.
+  if (dynamicConfigFile !== undefined) {
+    if (opts.dynamicConfig === undefined) {
+      throw new ConfigError(`Error processing ${dynamicConfigFile}: not read`, "dynamicConfigFile");
+    }
+    const d = parseDynamicConfig(opts.dynamicConfig, dynamicConfigFile, { standaloneEnabled });
+    d.servers.forEach((s, id) => servers.set(id, s));
+    d.groups.forEach((g, id) => groups.set(id, g));
+    d.weights.forEach((w, id) => weights.set(id, w));
+    configVersion = d.version;
+  }
+
   let myid: number | undefined;
   if (servers.size > 0) {
     if (opts.myid === undefined) {
@@ -571,7 +600,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     }
   }
 
-  return {
+  const config: ZkConfig = {
     tickTime,
     dataDir,
     dataLogDir: dataLogDir ?? dataDir,
@@ -609,9 +638,13 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     servers,
     groups,
     weights,
+    dynamicConfigFile,
+    configVersion,
     myid,
     unknown,
   };
+  refuseReconfigEnabled(reconfigEnabled, !isStandalone(config));
+  return config;
 }
 
 /**
@@ -660,6 +693,7 @@ export function quorumConfigText(config: ZkConfig): string {
     if (s.clientPort !== undefined) line += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
     lines.push(line);
   }
-  lines.push("version=0");
+  // Long.toHexString: two's complement for a negative version.
+  lines.push(`version=${BigInt.asUintN(64, config.configVersion).toString(16)}`);
   return lines.join("\n");
 }

@@ -69,7 +69,20 @@ export function traceMask(): bigint {
   return textTraceMask;
 }
 
-/** Sets the text trace mask (`stmk`, admin `set_trace_mask`), as ZooTrace.setTextTraceLevel. */
+/**
+ * Sets the text trace mask (`stmk`, admin `set_trace_mask`), as ZooTrace.setTextTraceLevel.
+ *
+ * @param mask the new mask, kept as a Java long.
+ *
+ * @example
+ * ```ts
+ * import { setTraceMask, TRACE_MASK_DEFAULT, traceMask } from "@zkts/server";
+ * import assert from "node:assert/strict";
+ * setTraceMask(511n);
+ * assert.equal(traceMask(), 511n);
+ * setTraceMask(TRACE_MASK_DEFAULT);
+ * ```
+ */
 export function setTraceMask(mask: bigint): void {
   textTraceMask = BigInt.asIntN(64, mask);
 }

@@ -1,0 +1,268 @@
+/**
+ * Ensembles in the ZooKeeper 3.5+ layout: the server lines in a dynamic
+ * file (`dynamicConfigFile=…/zoo.cfg.dynamic.<version>`), as Apache writes
+ * it after a reconfig. A member started from it must join its ensemble, not
+ * serve standalone (issue 13: it did, a split brain).
+ */
+import assert from "node:assert/strict";
+import { KeeperError, ZooKeeper } from "@zkts/client";
+import { ErrorCode } from "@zkts/jute";
+import {
+  type ApacheEnsemble,
+  fourLetter,
+  freePort,
+  LOOPBACK,
+  startApacheEnsemble,
+} from "../support/apache.ts";
+import { interopTest } from "../support/oracle.ts";
+import { startZktsEnsemble } from "../support/zkts.ts";
+
+const MAIN = new URL("../../apps/server/main.ts", import.meta.url).pathname;
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array | null) => new TextDecoder().decode(b ?? new Uint8Array(0));
+
+/** Polls `check` every 50 ms until it gives a value; throws after `ms`. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The Mode line of `srvr` on a client port, or undefined when it does not serve. */
+async function mode(port: number): Promise<string | undefined> {
+  const m = (await fourLetter(LOOPBACK, port, "srvr", 2000)).match(/^Mode: (\w+)/m);
+  return m?.[1];
+}
+
+/** Retries through ConnectionLoss (an election may be under way), bounded. */
+async function retry<T>(op: () => Promise<T>, ms = 20000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await op();
+    } catch (e) {
+      const transient = e instanceof KeeperError &&
+        (e.code === ErrorCode.ConnectionLoss || e.code === ErrorCode.SessionMoved);
+      if (!transient || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** `/zookeeper/config` as member `port` serves it: data and mzxid, after sync. */
+async function configNode(port: number): Promise<{ data: string; mzxid: bigint }> {
+  const zk = await ZooKeeper.connect(`${LOOPBACK}:${port}`, { sessionTimeoutMs: 10000 });
+  try {
+    await retry(() => zk.sync("/zookeeper/config"));
+    const { data, stat } = await retry(() => zk.getData("/zookeeper/config"));
+    return { data: dec(data), mzxid: stat.mzxid };
+  } finally {
+    await zk.close();
+  }
+}
+
+/** The server lines every member of `ens` has, as QuorumMaj.toString writes them. */
+function serverLines(ens: ApacheEnsemble): string {
+  return ens.members.map((m) =>
+    `server.${m.id}=${LOOPBACK}:${m.quorumPort}:${m.electionPort}:participant\n`
+  ).join("");
+}
+
+for (const target of ["Apache", "zkts"] as const) {
+  const name =
+    `${target}: 3 members whose server lines are only in zoo.cfg.dynamic.200000005 form one ensemble, config version 200000005`;
+  const body = async () => {
+    const opts = { forceSync: false, tickTime: 500, dynamicConfigVersion: "200000005" };
+    await using ens =
+      await (target === "Apache" ? startApacheEnsemble(3, opts) : startZktsEnsemble(3, opts));
+    const modes = await Promise.all(ens.members.map((m) => ens.mode(m.id)));
+    assert.deepEqual(modes.toSorted(), ["follower", "follower", "leader"], "not 3 standalones");
+    for (const m of ens.members) {
+      // ZKDatabase.initConfigInZKDatabase: the quorum text, mzxid = the version.
+      const node = await configNode(m.clientPort);
+      assert.equal(node.data, `${serverLines(ens)}version=200000005`, `member ${m.id}`);
+      assert.equal(node.mzxid, 0x200000005n, `member ${m.id}`);
+      const conf = await fourLetter(LOOPBACK, m.clientPort, "conf");
+      assert.match(
+        conf,
+        /membership: \n(server\.\d=.*\n){3}version=200000005\n?$/,
+        `conf of ${m.id}`,
+      );
+    }
+    // One tree: a write on one member is read on another.
+    const a = await ZooKeeper.connect(ens.connectStringOf(1), { sessionTimeoutMs: 10000 });
+    const b = await ZooKeeper.connect(ens.connectStringOf(3), { sessionTimeoutMs: 10000 });
+    try {
+      await retry(() => a.create("/one", enc("tree")));
+      await b.sync("/one");
+      assert.equal(dec((await b.getData("/one")).data), "tree");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  };
+  if (target === "Apache") interopTest(`ensemble: ${name}`, body);
+  else {
+    Deno.test({
+      name: `ensemble: ${name}`,
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: body,
+    });
+  }
+}
+
+/** zkts's server on a config path, its output in `log`; ended in `stop()`. */
+function spawnZkts(
+  cfgPath: string,
+  log: string,
+): { child: Deno.ChildProcess; stop(): Promise<void> } {
+  const out = Deno.openSync(log, { append: true, create: true, write: true });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, cfgPath],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const copy = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) out.writeSync(chunk);
+  };
+  const done = Promise.all([copy(child.stdout), copy(child.stderr), child.status]).finally(() =>
+    out.close()
+  );
+  let stopped = false;
+  return {
+    child,
+    async stop() {
+      if (!stopped) {
+        stopped = true;
+        try {
+          child.kill("SIGTERM");
+        } catch { /* ended already */ }
+      }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* ended */ }
+      }, 5000);
+      await done.catch(() => {});
+      clearTimeout(timer);
+    },
+  };
+}
+
+interopTest(
+  "ensemble: an Apache member's zoo.cfg + dataDir after a reconfig (dynamic file) runs zkts as a member of the same ensemble, not standalone",
+  async () => {
+    await using ens = await startApacheEnsemble(3, {
+      forceSync: false,
+      tickTime: 500,
+      reconfigEnabled: true,
+      extra: { skipACL: "yes" },
+    });
+    const m2 = ens.members[1];
+    const dir2 = m2.dataDir.replace(/\/data$/, "");
+    const newPort = freePort();
+    const zk = await ZooKeeper.connect(ens.connectStringOf(1), { sessionTimeoutMs: 10000 });
+    let version: string;
+    try {
+      await retry(() => zk.create("/moved", enc("before")));
+      // A harmless reconfig: server.2 gets a client port on its line. Apache
+      // writes zoo.cfg.dynamic.<zxid> and takes clientPort out of member 2's zoo.cfg.
+      const r = await zk.reconfig({
+        joining:
+          `server.2=${LOOPBACK}:${m2.quorumPort}:${m2.electionPort}:participant;${LOOPBACK}:${newPort}`,
+      });
+      version = dec(r.data).match(/^version=([0-9a-f]+)$/m)![1];
+      await zk.setData("/moved", enc("after"), 0);
+    } finally {
+      await zk.close();
+    }
+    const cfgPath = `${dir2}/zoo.cfg`;
+    const cfg = await until("member 2's zoo.cfg to name the new dynamic file", async () => {
+      const t = await Deno.readTextFile(cfgPath);
+      return t.includes(`dynamicConfigFile=`) && t.includes(`.dynamic.${version}`) ? t : undefined;
+    });
+    assert.doesNotMatch(cfg, /^server\./m, "Apache took the server lines out of zoo.cfg");
+    assert.doesNotMatch(cfg, /^clientPort=/m, "and member 2's clientPort (it is on its line)");
+    assert.match(cfg, /^reconfigEnabled=true$/m);
+    const expected = (await configNode(ens.members[0].clientPort)).data;
+    assert.match(
+      expected,
+      new RegExp(`;${LOOPBACK}:${newPort}\nserver\\.3=.*\nversion=${version}$`),
+    );
+    await ens.stopMember(2);
+
+    // As copied, with reconfigEnabled=true: refused, one line naming the key.
+    const refused = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, cfgPath],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = dec(refused.stderr);
+    assert.equal(
+      refused.code,
+      2,
+      `zkts must refuse to start; it said:\n${dec(refused.stdout)}${stderr}`,
+    );
+    assert.match(
+      stderr,
+      /^Invalid config, exiting abnormally: reconfigEnabled=true: zkts ensemble members do not implement dynamic reconfig; set reconfigEnabled=false/m,
+    );
+
+    // The operator's one edit (docs/operations.md): reconfigEnabled=false.
+    const edited = cfg.replace(/^reconfigEnabled=true$/m, "reconfigEnabled=false");
+    await Deno.writeTextFile(cfgPath, edited);
+    const files = [...Deno.readDirSync(dir2)].map((e) => e.name).filter((n) =>
+      n.startsWith("zoo.cfg")
+    )
+      .sort();
+    const zkts = spawnZkts(cfgPath, `${dir2}/zkts.log`);
+    try {
+      const m = await until(
+        "zkts member 2 to serve on its dynamic client port",
+        () => mode(newPort),
+        60000,
+      ).catch((e) => {
+        throw new Error(`${e.message}\n${Deno.readTextFileSync(`${dir2}/zkts.log`)}`);
+      });
+      assert.ok(m === "follower" || m === "leader", `zkts member 2 is ${m}, not standalone`);
+      // The same tree as the Apache members, and writes flow both ways.
+      const c = await ZooKeeper.connect(`${LOOPBACK}:${newPort}`, { sessionTimeoutMs: 10000 });
+      const a = await ZooKeeper.connect(ens.connectStringOf(3), { sessionTimeoutMs: 10000 });
+      try {
+        await retry(() => c.sync("/moved"));
+        const got = await c.getData("/moved");
+        assert.equal(dec(got.data), "after");
+        assert.equal(got.stat.version, 1);
+        await retry(() => c.create("/from-zkts", enc("z")));
+        await a.sync("/from-zkts");
+        assert.equal(dec((await a.getData("/from-zkts")).data), "z");
+        await retry(() => a.create("/from-apache", enc("a")));
+        await c.sync("/from-apache");
+        assert.equal(dec((await c.getData("/from-apache")).data), "a");
+      } finally {
+        await c.close();
+        await a.close();
+      }
+      // The config it carries is the ensemble's, version and all.
+      assert.equal((await configNode(newPort)).data, expected);
+      const conf = await fourLetter(LOOPBACK, newPort, "conf");
+      assert.ok(conf.includes(`membership: \n${expected}`), conf);
+      // With reconfig off, Apache writes no config file at start; neither does zkts.
+      assert.equal(await Deno.readTextFile(cfgPath), edited);
+      assert.deepEqual(
+        [...Deno.readDirSync(dir2)].map((e) => e.name).filter((n) => n.startsWith("zoo.cfg"))
+          .sort(),
+        files,
+      );
+    } finally {
+      await zkts.stop();
+    }
+  },
+);
