@@ -345,7 +345,8 @@ export class LeaderCore {
     this.#outstanding.set(zxid, p);
     this.#lastProposed = zxid;
     const bytes = encodePacket({ type: T.PROPOSAL, zxid, data, authinfo: null });
-    for (const l of [...this.#learners.values()]) {
+    // #forward may drop a learner: deleting from a Map while iterating it is safe.
+    for (const l of this.#learners.values()) {
       if (l.forwarding && !l.observer) this.#forward(l, bytes, zxid);
     }
     return this.#take();
@@ -770,7 +771,7 @@ export class LeaderCore {
     if (this.#committed.length > this.#committedMax) this.#committed.shift();
     const commit = encodePacket({ type: T.COMMIT, zxid: p.zxid, data: null, authinfo: null });
     let inform: Uint8Array | undefined;
-    for (const l of [...this.#learners.values()]) {
+    for (const l of this.#learners.values()) {
       if (!l.forwarding) continue;
       if (!l.observer) this.#forward(l, commit);
       else {
