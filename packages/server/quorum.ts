@@ -362,7 +362,7 @@ export class QuorumPeer {
     try {
       await this.#log.flush();
     } catch { /* reported */ }
-    await this.#log.close();
+    await this.#log.close().catch(() => {}); // closed already when a reload failed
     this.#state = "stopped";
   }
 
@@ -960,15 +960,21 @@ export class QuorumPeer {
     });
     const { promise: ended, resolve: end } = Promise.withResolvers<void>();
     let reload = false;
+    let failed = false;
     this.#endRole = end;
     // Effects run in order; some (truncate, snapshots) wait for the disk.
+    // After a failure none runs: the tree is reloaded from the disk, which
+    // the failed step may have left ahead of it or behind it.
     let chain = Promise.resolve();
     const fx = (effects: FollowerEffect[]): void => {
-      chain = chain.then(() => this.#followerFx(f, stream, effects, end, (r) => reload ||= r))
-        .catch((e) => {
-          this.#logger.warn(`following failed: ${e instanceof Error ? e.message : e}`);
-          end();
-        });
+      chain = chain.then(() =>
+        failed ? undefined : this.#followerFx(f, stream, effects, end, (r) => reload ||= r)
+      ).catch((e) => {
+        this.#logger.warn(`following failed: ${e instanceof Error ? e.message : e}`);
+        failed = true;
+        reload = true;
+        end();
+      });
     };
     this.#onPersisted = (upTo) => fx(f.logged(upTo));
     fx(f.start());
@@ -993,10 +999,7 @@ export class QuorumPeer {
       await reader;
       await chain.catch(() => {});
       await this.#log.flush().catch(() => {});
-      if (reload) {
-        await this.#log.close();
-        await this.#loadDatabase();
-      }
+      if (reload && !this.#stopping) await this.#reloadDatabase();
     }
   }
 
@@ -1074,15 +1077,62 @@ export class QuorumPeer {
     }
   }
 
-  /** TRUNC: cut the log back to `zxid`, drop newer snapshots, reload the tree. */
+  /**
+   * TRUNC (ZKDatabase.truncateLog): the log cut back to `zxid`, then the
+   * tree reloaded from the newest snapshot and the log. Snapshots past
+   * `zxid` hold txns the leader's history lacks, so they go first (Apache
+   * keeps them and could load one); a crash in between leaves an older
+   * snapshot and this peer's whole log, a state it had. Without a snapshot
+   * at or below `zxid` the tree cannot be rebuilt: the sync fails before
+   * anything on disk changes, and this peer looks for a leader again with
+   * its data as they were.
+   *
+   * @throws {Error} no snapshot at or below `zxid`, the log failed, or it does not reach `zxid`
+   */
   async #truncate(zxid: bigint): Promise<void> {
-    await this.#log.flush().catch(() => {});
-    await this.#log.truncate(zxid);
-    for (const s of await listSnapshots(this.#storage, this.#snapDir)) {
-      if (s.zxid > zxid) await this.#storage.remove(joinPath(this.#snapDir, s.name));
+    const hex = `0x${zxid.toString(16)}`;
+    await this.#log.flush();
+    const snapshots = await listSnapshots(this.#storage, this.#snapDir);
+    const newer = snapshots.filter((s) => s.zxid > zxid);
+    if (newer.length === snapshots.length) {
+      throw new Error(
+        `Not able to truncate the log to ${hex}: no snapshot at or below it in ${this.#snapDir} ` +
+          `(${snapshots.map((s) => s.name).join(", ") || "none"}); the data stay as they are`,
+      );
     }
-    await this.#log.close();
-    await this.#loadDatabase();
+    this.#logger.warn(`Truncating log to get in sync with the leader ${hex}`);
+    try {
+      for (const s of newer) await this.#storage.remove(joinPath(this.#snapDir, s.name));
+      if (newer.length > 0) await this.#storage.syncDir(this.#snapDir);
+      await this.#log.truncate(zxid);
+    } finally {
+      // The disk changed: the tree is what it holds now, whatever happened.
+      await this.#reloadDatabase();
+    }
+    const last = this.#tree.lastProcessedZxid;
+    if (last !== zxid) {
+      throw new Error(`TRUNC to ${hex}: the snapshot and the log reach 0x${last.toString(16)}`);
+    }
+  }
+
+  /**
+   * The tree again from the dataDir (after TRUNC, or a sync that failed or
+   * ended between SNAP/TRUNC and NEWLEADER's snapshot). If that fails there
+   * is no log to write to: this member stops (Apache exits).
+   */
+  async #reloadDatabase(): Promise<void> {
+    await this.#log.close().catch(() => {});
+    try {
+      await this.#loadDatabase();
+    } catch (e) {
+      this.#logger.error(
+        `FATAL: cannot reload the database from ${this.#snapDir}: ${
+          e instanceof Error ? e.message : e
+        }; this member stops`,
+      );
+      void this.stop();
+      throw e;
+    }
   }
 
   /** SNAP: the tree and sessions become the leader's; log txns after `zxid` go. */
@@ -1101,15 +1151,17 @@ export class QuorumPeer {
     scanSnapshotNodes(body.bytes, r.offset, body.bytes.length, (v) => loader.add(v));
     loader.finish();
     tree.lastProcessedZxid = zxid;
+    // Logged txns past the snapshot are not the leader's: they go before the
+    // tree is swapped. A failure fails the sync (the tree is then reloaded
+    // from the disk); left in place they would be replayed after the
+    // snapshot NEWLEADER takes.
+    if (this.#log.lastZxid > zxid) {
+      await this.#log.flush();
+      await this.#log.truncate(zxid);
+    }
     this.#tree = tree;
     this.#sessions = new Map(body.sessions);
     this.#recent = [];
     this.#initConfigNode();
-    if (this.#log.lastZxid > zxid) {
-      await this.#log.flush().catch(() => {});
-      try {
-        await this.#log.truncate(zxid);
-      } catch { /* no segment at or below zxid: the snapshot NEWLEADER takes covers it */ }
-    }
   }
 }

@@ -5,11 +5,15 @@
 import assert from "node:assert/strict";
 import { DataTree } from "@zkts/datatree";
 import { ZooKeeper } from "@zkts/client";
+import { encode, OpCode, TxnEntry } from "@zkts/jute";
 import {
   DenoStorage,
+  listSnapshots,
   type OpenOptions,
+  readTxnLog,
   type Storage,
   type StorageFile,
+  TxnLog,
   writeSnapshot,
 } from "@zkts/persistence";
 import { parseConfig, type ZkConfig } from "./config.ts";
@@ -284,5 +288,149 @@ Deno.test({
       for (const p of peers) await p.stop();
       for (const d of dirs) await Deno.remove(d, { recursive: true });
     }
+  },
+});
+
+/** Captures log lines (the tests wait for them). */
+function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const rec = (m: string) => void lines.push(m);
+  return { lines, debug() {}, info: rec, warn: rec, error: rec };
+}
+
+/** The names of the snapshots in a dataDir and the sizes of its log files. */
+function dataDirFiles(dataDir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of Deno.readDirSync(`${dataDir}/version-2`)) {
+    if (e.name.startsWith("snapshot.")) out[e.name] = 0;
+    if (e.name.startsWith("log.")) {
+      out[e.name] = Deno.statSync(`${dataDir}/version-2/${e.name}`).size;
+    }
+  }
+  return out;
+}
+
+/**
+ * Three members that served /a, stopped; member 1's log then got one more
+ * txn (/divergent, at the next zxid) that no other member has, as a leader
+ * that logged a proposal and died before anyone acked it.
+ */
+async function divergentEnsemble(): Promise<{ dirs: string[]; configs: ZkConfig[]; k: bigint }> {
+  const dirs = await Promise.all([1, 2, 3].map(() => Deno.makeTempDir({ prefix: "zkts-quorum-" })));
+  for (const [i, d] of dirs.entries()) await Deno.writeTextFile(`${d}/myid`, `${i + 1}\n`);
+  const configs = ensembleConfigs(dirs);
+  const peers: QuorumPeer[] = [];
+  let k = 0n;
+  try {
+    for (const c of configs) peers.push(await QuorumPeer.start(c, { logger: quiet }));
+    await waitFor("the ensemble serves", () => peers.every((p) => p.serving));
+    const zk = await ZooKeeper.connect(`127.0.0.1:${peers[0].address.port}`);
+    await zk.create("/a", new Uint8Array([1]));
+    await zk.close();
+    await waitFor("every member has the close", () => {
+      k = peers[0].core.lastProcessedZxid;
+      return peers.every((p) => p.serving && p.core.lastProcessedZxid === k);
+    });
+  } finally {
+    for (const p of peers) await p.stop();
+  }
+  const storage = new DenoStorage();
+  const log = await TxnLog.open({ storage, dir: `${dirs[0]}/version-2`, forceSync: false });
+  const acl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
+  await log.append(
+    k + 1n,
+    encode(TxnEntry, {
+      header: { clientId: 0n, cxid: 1, zxid: k + 1n, time: 0n, type: OpCode.create },
+      txn: { path: "/divergent", data: null, acl, ephemeral: false, parentCVersion: -1 },
+    }),
+  );
+  await log.close();
+  return { dirs, configs, k };
+}
+
+Deno.test({
+  name: "quorum: TRUNC cuts a member's log back to the leader's history",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    await t.step(
+      "with an older snapshot: the log and the newer snapshot go, the member serves without the txn",
+      async () => {
+        const { dirs, configs, k } = await divergentEnsemble();
+        const peers: QuorumPeer[] = [];
+        try {
+          for (const c of configs.slice(1)) {
+            peers.push(await QuorumPeer.start(c, { logger: quiet }));
+          }
+          await waitFor("members 2 and 3 serve", () => peers.every((p) => p.serving));
+          const logger = recorder();
+          const first = await QuorumPeer.start(configs[0], { logger });
+          peers.push(first);
+          await waitFor("member 1 serves", () => first.serving);
+          assert.ok(
+            logger.lines.some((l) => l.includes("Truncating log")),
+            logger.lines.join("\n"),
+          );
+          assert.equal(first.core.tree.has("/divergent"), false);
+          assert.equal(first.core.tree.has("/a"), true);
+          const snaps = await listSnapshots(new DenoStorage(), `${dirs[0]}/version-2`);
+          assert.ok(snaps.every((s) => s.zxid !== k + 1n), snaps.map((s) => s.name).join());
+          for await (
+            const r of readTxnLog({ storage: new DenoStorage(), dir: `${dirs[0]}/version-2` })
+          ) {
+            assert.notEqual(r.zxid, k + 1n, "the divergent txn is out of the log");
+          }
+        } finally {
+          for (const p of peers) await p.stop();
+          for (const d of dirs) await Deno.remove(d, { recursive: true });
+        }
+      },
+    );
+
+    await t.step(
+      "without a snapshot at or below the truncation point: the sync fails, nothing on disk changes, the member looks again",
+      async () => {
+        const { dirs, configs, k } = await divergentEnsemble();
+        const peers: QuorumPeer[] = [];
+        try {
+          // Member 1 alone: its start's snapshot is at k+1; the older ones go.
+          await (await QuorumPeer.start(configs[0], { logger: quiet })).stop();
+          const dir = `${dirs[0]}/version-2`;
+          for (const s of await listSnapshots(new DenoStorage(), dir)) {
+            if (s.zxid <= k) await Deno.remove(`${dir}/${s.name}`);
+          }
+          const before = dataDirFiles(dirs[0]);
+          assert.deepEqual(Object.keys(before).filter((n) => n.startsWith("snapshot.")), [
+            `snapshot.${(k + 1n).toString(16)}`,
+          ]);
+          for (const c of configs.slice(1)) {
+            peers.push(await QuorumPeer.start(c, { logger: quiet }));
+          }
+          await waitFor("members 2 and 3 serve", () => peers.every((p) => p.serving));
+          const logger = recorder();
+          const first = await QuorumPeer.start(configs[0], { logger });
+          peers.push(first);
+          const failures = () =>
+            logger.lines.filter((l) => l.includes("Not able to truncate")).length;
+          // Twice: after the first failure it looked for a leader again and followed it.
+          await waitFor("member 1 fails its sync twice", () => failures() >= 2);
+          assert.match(
+            logger.lines.find((l) => l.includes("Not able to truncate"))!,
+            new RegExp(
+              `to 0x${k.toString(16)}: no snapshot at or below it .*snapshot\\.${
+                (k + 1n).toString(16)
+              }`,
+            ),
+          );
+          assert.equal(first.serving, false);
+          assert.notEqual(first.state, "stopped");
+          await first.stop();
+          assert.deepEqual(dataDirFiles(dirs[0]), before);
+        } finally {
+          for (const p of peers) await p.stop();
+          for (const d of dirs) await Deno.remove(d, { recursive: true });
+        }
+      },
+    );
   },
 });
