@@ -127,7 +127,8 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   {
     key: "dynamicConfigFile",
     effect: "honoured",
-    note: "the file holding the server.N, group.N, weight.N and version lines",
+    note:
+      "the file holding the server.N, group.N and weight.N lines; the version is its name's suffix",
   },
   { key: "autopurge.snapRetainCount", effect: "honoured", note: "snapshots kept (at least 3)" },
   { key: "autopurge.purgeInterval", effect: "honoured", note: "hours between purges; 0: off" },
@@ -135,7 +136,7 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   {
     key: "reconfigEnabled",
     effect: "honoured",
-    note: "dynamic reconfiguration; see the dynamic config section",
+    note: "true is refused on ensemble members (no dynamic reconfig); see the dynamic config file",
   },
   {
     key: "sslQuorum",
