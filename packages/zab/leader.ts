@@ -403,6 +403,11 @@ export class LeaderCore {
       this.#stop("Timeout while waiting for a quorum to follow");
       return this.#take();
     }
+    for (const l of this.#learners.values()) {
+      if (l.stage === "newleaderAck" && this.#tick > l.deadlineTick) {
+        this.#close(l, "no NEWLEADER ack within initLimit");
+      }
+    }
     if (nowMs - this.#lastPingMs >= this.#o.tickTimeMs / 2) {
       this.#lastPingMs = nowMs;
       for (const l of this.#learners.values()) {
@@ -626,6 +631,8 @@ export class LeaderCore {
     }
     l.forwarding = true;
     l.stage = "newleaderAck";
+    // LearnerHandler reads the NEWLEADER ack under the socket's initLimit timeout.
+    l.deadlineTick = this.#tick + this.#o.initLimit;
     this.#send(l, {
       type: T.NEWLEADER,
       zxid: this.newLeaderZxid,

@@ -117,3 +117,15 @@ Deno.test("leader: past heldBytesMax a learner that does not ack NEWLEADER is dr
   ]);
   assert.deepEqual(l.learnerCounts(), { learners: 1, syncedFollowers: 1, syncedObservers: 0 });
 });
+
+Deno.test("leader: a learner that does not ack NEWLEADER within initLimit is dropped, and what it was held", () => {
+  const { l } = joining();
+  l.receive(7, pkt(PacketType.ACK, E1 + 1n), 0); // a COMMIT held for 3
+  const at = (ticks: number) => {
+    l.receive(7, pkt(PacketType.PING, 0n), ticks * 2000); // 2 stays in sync
+    return sent(l.tick(ticks * 2000), 8);
+  };
+  assert.deepEqual(at(10), [], "10 ticks: still in time");
+  assert.deepEqual(at(11), ["close: no NEWLEADER ack within initLimit"]);
+  assert.deepEqual(l.learnerCounts(), { learners: 1, syncedFollowers: 1, syncedObservers: 0 });
+});
