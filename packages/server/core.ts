@@ -423,9 +423,14 @@ export class ServerCore {
     return this.tree.lastProcessedZxid;
   }
 
-  /** Txns prepared but not yet applied (Apache's outstanding requests). */
+  /**
+   * Apache's outstanding requests, which globalOutstandingLimit bounds: txns
+   * prepared but not yet applied and, on a follower, the writes, syncs and
+   * new sessions forwarded to the leader and not yet back.
+   */
   get outstanding(): number {
-    return this.#inflight.length - this.#inflightHead;
+    return this.#inflight.length - this.#inflightHead + this.#pendingWrites.size +
+      this.#pendingSyncs.length + this.#pendingSessions.size;
   }
 
   /** Live connections. */

@@ -56,6 +56,7 @@ import {
 import { adminApp, type AdminHost, metricsApp } from "./admin.ts";
 import { loadDataDir, trackSession } from "./data_dir.ts";
 import { Stream } from "./_stream.ts";
+import { ReadThrottle } from "./_throttle.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 
@@ -130,6 +131,12 @@ export class QuorumPeer {
   /** The client port; none when zoo.cfg sets no client port, as in Apache. */
   #clientListener: Deno.TcpListener | undefined;
   #clients = new Map<number, Stream>();
+  /**
+   * globalOutstandingLimit, as the standalone server's: client connections
+   * wait while more requests are outstanding (a leader's txns not yet
+   * applied, a follower's writes not yet committed).
+   */
+  #throttle: ReadThrottle;
   #nextId = 1;
   #core: ServerCore | undefined;
   #mode: "leader" | "follower" | undefined;
@@ -162,6 +169,10 @@ export class QuorumPeer {
     this.#snapDir = joinPath(config.dataDir, "version-2");
     this.#logDir = joinPath(config.dataLogDir, "version-2");
     this.quorum = quorumVerifierOf(config);
+    this.#throttle = new ReadThrottle(
+      config.globalOutstandingLimit,
+      () => this.#core?.outstanding ?? 0,
+    );
     this.#election = new ElectionPeer({
       myId: this.myId,
       quorum: this.quorum,
@@ -352,6 +363,7 @@ export class QuorumPeer {
       this.#clientListener?.close();
     } catch { /* closed */ }
     for (const c of this.#clients.values()) c.close();
+    this.#throttle.releaseAll();
     clearInterval(this.#purgeTimer);
     for (const h of this.#http) await h.shutdown().catch(() => {});
     await this.#election.close();
@@ -661,7 +673,10 @@ export class QuorumPeer {
         }
         if (core !== this.#core) break; // the role changed under this connection
         for (const f of splitter.push(chunk)) {
-          if (s.closed || !core) break;
+          if (this.#throttle.throttled) {
+            await this.#throttle.admit(() => !s.closed && core === this.#core);
+          }
+          if (s.closed || !core || core !== this.#core) break;
           this.#clientFx(core.receive(id, f));
           const c = core.conn(id);
           if (c && c.sessionId !== 0n) this.#touch?.(c.sessionId, c.sessionTimeoutMs);
@@ -687,6 +702,7 @@ export class QuorumPeer {
     if ((fx.forward?.length ?? 0) > 0 || (fx.revalidate?.length ?? 0) > 0) this.#forward?.(fx);
     for (const s of fx.send) this.#clients.get(s.conn)?.write(s.bytes);
     for (const id of fx.close) this.#clients.get(id)?.closeAfterWrite();
+    this.#throttle.check();
   }
 
   #serve(mode: "leader" | "follower", lastZxid: bigint): ServerCore {
@@ -723,6 +739,7 @@ export class QuorumPeer {
     this.#persist = undefined;
     this.#onPersisted = () => {};
     for (const c of this.#clients.values()) c.close();
+    this.#throttle.releaseAll();
   }
 
   // ---- leading -------------------------------------------------------------------

@@ -24,6 +24,7 @@ import { loadDataDir } from "./data_dir.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 import { Stream } from "./_stream.ts";
+import { ReadThrottle } from "./_throttle.ts";
 
 /** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
 export interface ServerStartOptions {
@@ -70,7 +71,8 @@ export class ZkServer {
   #pendingSince: number[] = [];
   #pendingZxids: bigint[] = [];
   #pendingHead = 0;
-  #drained: (() => void)[] = [];
+  /** globalOutstandingLimit: client connections wait while more requests are outstanding. */
+  #throttle: ReadThrottle;
   #storage: Storage;
   #snapDir: string;
   #logDir: string;
@@ -96,6 +98,7 @@ export class ZkServer {
     this.#roller = new RollCounter(config.snapCount, 0, seededRandom(Date.now() & 0x7fffffff));
     this.config = config;
     this.core = core;
+    this.#throttle = new ReadThrottle(config.globalOutstandingLimit, () => core.outstanding);
     this.#log = log;
     this.#listener = listener;
     this.#logger = logger;
@@ -207,9 +210,7 @@ export class ZkServer {
       this.#pendingHead = 0;
     }
     this.#perform(this.core.logged(upTo));
-    if (this.#drained.length > 0 && this.core.outstanding <= this.config.globalOutstandingLimit) {
-      for (const r of this.#drained.splice(0)) r();
-    }
+    this.#throttle.check();
   }
 
   /**
@@ -350,14 +351,6 @@ export class ZkServer {
     let first = true;
     try {
       for (;;) {
-        // Throttle as Apache does past globalOutstandingLimit: stop reading
-        // requests until the txn log catches up (backpressure to clients).
-        while (
-          this.core.outstanding > this.config.globalOutstandingLimit && !sock.closed &&
-          !this.#stopped
-        ) {
-          await new Promise<void>((r) => this.#drained.push(r));
-        }
         const n = await sock.conn.read(buf);
         if (n === null || sock.closed) break;
         let chunk = buf.subarray(0, n);
@@ -375,7 +368,12 @@ export class ZkServer {
         const frames = splitter.push(chunk);
         chunk = buf; // frames may view buf: hand them over before the next read
         for (const f of frames) {
-          if (sock.closed) break;
+          // Past globalOutstandingLimit no request is taken (nor read) until
+          // the txn log catches up: backpressure to clients, as Apache's.
+          if (this.#throttle.throttled) {
+            await this.#throttle.admit(() => !sock.closed && !this.#stopped);
+          }
+          if (sock.closed || this.#stopped) break;
           this.#perform(this.core.receive(id, f));
         }
       }
@@ -436,7 +434,7 @@ export class ZkServer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const r of this.#drained.splice(0)) r();
+    this.#throttle.releaseAll();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     clearInterval(this.#containerTimer);
     clearInterval(this.#purgeTimer);
