@@ -14,6 +14,7 @@
  *
  *   deno run -A bench/restart.ts [--txns 1000000] [--rounds 1] [--only zkts|Apache]
  *     [--data DIR (reuse DIR/data if it exists, else write it there and keep it)]
+ *     [--main PATH (the zkts server to restart, e.g. another checkout's apps/server/main.ts)]
  *
  * @module
  */
@@ -34,13 +35,14 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "1" },
     only: { type: "string" },
     data: { type: "string" },
+    main: { type: "string" },
   },
 });
 const TXNS = Number(values.txns);
 const ROUNDS = Number(values.rounds);
 const SESSIONS = 8;
 const DEPTH = 64;
-const MAIN = new URL("../apps/server/main.ts", import.meta.url).pathname;
+const MAIN = values.main ?? new URL("../apps/server/main.ts", import.meta.url).pathname;
 const lastPath = (txns: number) => `/r/n${txns - 2}`; // the parent /r is the first create
 
 /** Writes the dataDir through a real zkts server; returns its path. */
