@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type Effects,
   Election,
+  HELD_NOTIFICATIONS_MAX,
   LONG_MIN,
   type Notification,
   parseQuorumConfig,
@@ -379,4 +380,18 @@ Deno.test("the first start votes with what was loaded, as startLeaderElection", 
   p.start(0, { zxid: 0x300000007n, epoch: 3n });
   const fx = p.receive(4n, note({ leader: LONG_MIN }), 1);
   assert.deepEqual(fx.send[0].msg, note({ leader: 1n, zxid: 0x300000007n, peerEpoch: 3n }));
+});
+
+Deno.test("looking: at most HELD_NOTIFICATIONS_MAX notifications wait for the next round, the oldest dropped", () => {
+  for (const extra of [0, 1]) {
+    const p = settled(1n, qv3);
+    p.looking();
+    // 3's vote comes first, then enough of 2's to fill the queue (and one more).
+    p.receive(3n, note({ leader: 3n, electionEpoch: 2n, peerEpoch: 2n }), 1000);
+    for (let i = 0; i < HELD_NOTIFICATIONS_MAX - 1 + extra; i++) {
+      p.receive(2n, note({ leader: 2n, electionEpoch: 2n, peerEpoch: 2n }), 1000);
+    }
+    p.start(2000, { zxid: 0n, epoch: 2n });
+    assert.equal(p.proposal.id, extra === 0 ? 3n : 2n, `${extra} past the limit`);
+  }
 });
