@@ -185,7 +185,7 @@ export class Election {
     return this.#notTimeoutMs;
   }
 
-  /** When {@linkcode Election.tick} has work to do, or undefined when not LOOKING. */
+  /** When {@linkcode Election.tick} has work to do, or undefined outside a round. */
   get deadlineMs(): number | undefined {
     if (!this.#electing) return undefined;
     return this.#finalizeDeadlineMs ?? this.#pollDeadlineMs;
