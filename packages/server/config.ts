@@ -693,6 +693,22 @@ export function quorumConfigText(config: ZkConfig): string {
     if (s.clientPort !== undefined) line += `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
     lines.push(line);
   }
+  // QuorumHierarchical.toString: the groups by id, each one's members in id
+  // order, then a weight for every participant (1 unless given) and every
+  // server given one.
+  if (config.groups.size > 0) {
+    const byId = (a: number, b: number) => a - b;
+    for (const gid of [...config.groups.keys()].sort(byId)) {
+      lines.push(`group.${gid}=${config.groups.get(gid)!.toSorted(byId).join(":")}`);
+    }
+    const weights = new Map(config.weights);
+    for (const s of config.servers.values()) {
+      if (s.role === "participant" && !weights.has(s.id)) weights.set(s.id, 1);
+    }
+    for (const sid of [...weights.keys()].sort(byId)) {
+      lines.push(`weight.${sid}=${weights.get(sid)}`);
+    }
+  }
   // Long.toHexString: two's complement for a negative version.
   lines.push(`version=${BigInt.asUintN(64, config.configVersion).toString(16)}`);
   return lines.join("\n");

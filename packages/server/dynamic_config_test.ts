@@ -207,3 +207,21 @@ Deno.test("parseConfig refuses a dynamic layout it cannot honour, naming the key
   const d = parseConfig(STATIC + "reconfigEnabled=false\n", { myid: "2", dynamicConfig: DYNAMIC });
   assert.equal(d.reconfigEnabled, false);
 });
+
+Deno.test("quorumConfigText writes a hierarchy as QuorumHierarchical.toString (Apache 3.8's /zookeeper/config)", () => {
+  const dynamic = "server.1=127.0.0.1:37375:41695:participant\n" +
+    "server.2=127.0.0.1:40447:46469:participant\n" +
+    "server.3=127.0.0.1:43927:35149:participant\n" +
+    "group.2=3:1\ngroup.1=2\nweight.3=2\n";
+  const c = parseConfig(
+    "tickTime=2000\ninitLimit=5\nsyncLimit=2\ndataDir=/d\ndynamicConfigFile=/d/zoo.cfg.dynamic.200000005\n",
+    { myid: "1", dynamicConfig: dynamic },
+  );
+  // Read from an Apache 3.8 ensemble started on that dynamic file.
+  assert.equal(
+    quorumConfigText(c),
+    "server.1=127.0.0.1:37375:41695:participant\nserver.2=127.0.0.1:40447:46469:participant\n" +
+      "server.3=127.0.0.1:43927:35149:participant\ngroup.1=2\ngroup.2=1:3\n" +
+      "weight.1=1\nweight.2=1\nweight.3=2\nversion=200000005",
+  );
+});
