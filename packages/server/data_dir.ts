@@ -85,11 +85,14 @@ export async function loadDataDir(opts: {
   }
   tree.lastProcessedZxid = lastZxid;
   if (restored.snapshot || replayed > 0) {
+    const { segments, skipped } = restored.log.recovery;
     logger.info(
       `Restored ${
         restored.snapshot ? restored.snapshot.name : "no snapshot"
       } and ${replayed} txns ` +
-        `up to zxid 0x${lastZxid.toString(16)}, ${sessions.size} sessions in ${
+        `up to zxid 0x${lastZxid.toString(16)} (read ${
+          segments.length - skipped.length
+        } of ${segments.length} log segments), ${sessions.size} sessions in ${
           (performance.now() - t0).toFixed(0)
         } ms`,
     );
