@@ -1,6 +1,6 @@
 /**
  * The znode data tree of zkts: Apache ZooKeeper's semantics, exactly, in a
- * compact struct-of-arrays store (about 145 bytes per znode; Apache 3.8 holds
+ * compact struct-of-arrays store (about 150 bytes per znode; Apache 3.8 holds
  * about 350 for the same tree).
  *
  * - {@linkcode Preparer}: PrepRequestProcessor — a write request becomes a txn
