@@ -72,47 +72,64 @@ function serverLines(ens: ApacheEnsemble): string {
   ).join("");
 }
 
+// A hierarchy too (QuorumHierarchical): groups {2} and {1, 3}, server 3 weighs 2.
+const GROUPS = "\ngroup.2=3:1\ngroup.1=2\nweight.3=2\n";
+const GROUP_LINES = "group.1=2\ngroup.2=1:3\nweight.1=1\nweight.2=1\nweight.3=2\n";
+
 for (const target of ["Apache", "zkts"] as const) {
-  const name =
-    `${target}: 3 members whose server lines are only in zoo.cfg.dynamic.200000005 form one ensemble, config version 200000005`;
-  const body = async () => {
-    const opts = { forceSync: false, tickTime: 500, dynamicConfigVersion: "200000005" };
-    await using ens =
-      await (target === "Apache" ? startApacheEnsemble(3, opts) : startZktsEnsemble(3, opts));
-    const modes = await Promise.all(ens.members.map((m) => ens.mode(m.id)));
-    assert.deepEqual(modes.toSorted(), ["follower", "follower", "leader"], "not 3 standalones");
-    for (const m of ens.members) {
-      // ZKDatabase.initConfigInZKDatabase: the quorum text, mzxid = the version.
-      const node = await configNode(m.clientPort);
-      assert.equal(node.data, `${serverLines(ens)}version=200000005`, `member ${m.id}`);
-      assert.equal(node.mzxid, 0x200000005n, `member ${m.id}`);
-      const conf = await fourLetter(LOOPBACK, m.clientPort, "conf");
-      assert.match(
-        conf,
-        /membership: \n(server\.\d=.*\n){3}version=200000005\n?$/,
-        `conf of ${m.id}`,
-      );
+  for (const groups of [false, true]) {
+    const name = `${target}: 3 members whose server lines${
+      groups ? " and groups" : ""
+    } are only in zoo.cfg.dynamic.200000005 form one ensemble, config version 200000005`;
+    const body = async () => {
+      const opts = {
+        forceSync: false,
+        tickTime: 500,
+        dynamicConfigVersion: "200000005",
+        ...(groups ? { startOnly: [] } : {}),
+      };
+      await using ens =
+        await (target === "Apache" ? startApacheEnsemble(3, opts) : startZktsEnsemble(3, opts));
+      if (groups) {
+        for (const m of ens.members) {
+          const file = `${m.dataDir.replace(/\/data$/, "")}/zoo.cfg.dynamic.200000005`;
+          await Deno.writeTextFile(file, GROUPS, { append: true });
+        }
+        await Promise.all(ens.members.map((m) => ens.restart(m.id)));
+        await ens.waitServing();
+      }
+      const modes = await Promise.all(ens.members.map((m) => ens.mode(m.id)));
+      assert.deepEqual(modes.toSorted(), ["follower", "follower", "leader"], "not 3 standalones");
+      const want = `${serverLines(ens)}${groups ? GROUP_LINES : ""}version=200000005`;
+      for (const m of ens.members) {
+        // ZKDatabase.initConfigInZKDatabase: the quorum text, mzxid = the version.
+        const node = await configNode(m.clientPort);
+        assert.equal(node.data, want, `member ${m.id}`);
+        assert.equal(node.mzxid, 0x200000005n, `member ${m.id}`);
+        const conf = await fourLetter(LOOPBACK, m.clientPort, "conf");
+        assert.ok(conf.includes(`membership: \n${want}`), `conf of ${m.id}:\n${conf}`);
+      }
+      // One tree: a write on one member is read on another.
+      const a = await ZooKeeper.connect(ens.connectStringOf(1), { sessionTimeoutMs: 10000 });
+      const b = await ZooKeeper.connect(ens.connectStringOf(3), { sessionTimeoutMs: 10000 });
+      try {
+        await retry(() => a.create("/one", enc("tree")));
+        await b.sync("/one");
+        assert.equal(dec((await b.getData("/one")).data), "tree");
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    };
+    if (target === "Apache") interopTest(`ensemble: ${name}`, body);
+    else {
+      Deno.test({
+        name: `ensemble: ${name}`,
+        sanitizeOps: false,
+        sanitizeResources: false,
+        fn: body,
+      });
     }
-    // One tree: a write on one member is read on another.
-    const a = await ZooKeeper.connect(ens.connectStringOf(1), { sessionTimeoutMs: 10000 });
-    const b = await ZooKeeper.connect(ens.connectStringOf(3), { sessionTimeoutMs: 10000 });
-    try {
-      await retry(() => a.create("/one", enc("tree")));
-      await b.sync("/one");
-      assert.equal(dec((await b.getData("/one")).data), "tree");
-    } finally {
-      await a.close();
-      await b.close();
-    }
-  };
-  if (target === "Apache") interopTest(`ensemble: ${name}`, body);
-  else {
-    Deno.test({
-      name: `ensemble: ${name}`,
-      sanitizeOps: false,
-      sanitizeResources: false,
-      fn: body,
-    });
   }
 }
 
