@@ -249,6 +249,19 @@ interopTest(
         throw new Error(`${e.message}\n${Deno.readTextFileSync(`${dir2}/zkts.log`)}`);
       });
       assert.ok(m === "follower" || m === "leader", `zkts member 2 is ${m}, not standalone`);
+      // zkServer.sh status reads the same files: the client port of the dynamic line.
+      const status = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "status", cfgPath],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const statusOut = dec(status.stdout);
+      assert.match(
+        statusOut,
+        new RegExp(`^Client port found: ${newPort}\\. Client address: ${LOOPBACK}\\.`, "m"),
+      );
+      assert.match(statusOut, new RegExp(`^Mode: ${m}$`, "m"));
       // The same tree as the Apache members, and writes flow both ways.
       const c = await ZooKeeper.connect(`${LOOPBACK}:${newPort}`, { sessionTimeoutMs: 10000 });
       const a = await ZooKeeper.connect(ens.connectStringOf(3), { sessionTimeoutMs: 10000 });
