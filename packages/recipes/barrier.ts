@@ -75,7 +75,7 @@ export const READY_NODE = "ready";
 
 /**
  * A double barrier: {@linkcode DoubleBarrier.enter} returns once `count`
- * members are in (the seeds' "barrier queue"), {@linkcode DoubleBarrier.leave}
+ * members are in (a "barrier queue"), {@linkcode DoubleBarrier.leave}
  * once every member has left. Members are ephemeral: a crashed member leaves.
  *
  * @example

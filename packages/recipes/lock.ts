@@ -415,7 +415,7 @@ export class WriteLock extends Mutex {
 }
 
 /**
- * A shared/exclusive lock (the seeds' improved `/xs_lock` design;
+ * A shared/exclusive lock (the improved `/xs_lock` design without herd effect;
  * kazoo's `ReadLock`/`WriteLock`): readers watch the last writer before
  * them, writers the node right before them, so a release wakes only the
  * clients it unblocks.

@@ -31,8 +31,8 @@ export interface QueueOptions<T> {
   /** How items are stored. Default msgpack. */
   serializer?: Serializer<T>;
   /**
-   * Items are ephemeral (the seeds' wording: they go with the producer's
-   * session). Default false: items outlive their producer.
+   * Items are ephemeral (as ZooKeeper's queue recipe words it: they go with
+   * the producer's session). Default false: items outlive their producer.
    */
   ephemeral?: boolean;
 }

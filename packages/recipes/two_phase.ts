@@ -220,7 +220,7 @@ export class Participant<T> {
   }
   /**
    * Waits for the outcome: from the decision node, or from the votes
-   * themselves (every site watches every vote, as the seeds describe).
+   * themselves (every site watches every vote, as ZooKeeper's recipe describes).
    */
   outcome(opts: WaitOptions = {}): Promise<Outcome> {
     return awaitOutcome(this.#zk, this.#tx, null, opts);
