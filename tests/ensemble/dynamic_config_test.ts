@@ -291,6 +291,40 @@ interopTest(
           .sort(),
         files,
       );
+
+      // zkts leads Apache member 1 (reconfigEnabled=true): 3 and 1 go, 1 comes
+      // back and the higher id wins at equal zxids. NEWLEADER carries the same
+      // config and version, so Apache writes no zoo.cfg.dynamic.next (a stale
+      // version would make it) and keeps its files as they are.
+      const dir1 = ens.members[0].dataDir.replace(/\/data$/, "");
+      const configFiles = async (dir: string) => {
+        const out: string[] = [];
+        for (const e of [...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("zoo.cfg"))) {
+          out.push(`${e.name}:\n${await Deno.readTextFile(`${dir}/${e.name}`)}`);
+        }
+        return out.sort();
+      };
+      const files1 = await configFiles(dir1);
+      await ens.stopMember(3);
+      await ens.stopMember(1);
+      await ens.restart(1);
+      assert.equal(
+        await until("zkts member 2 to lead", async () => {
+          const m = await mode(newPort);
+          return m === "leader" ? m : undefined;
+        }),
+        "leader",
+      );
+      assert.equal(await ens.mode(1), "follower");
+      const d = await ZooKeeper.connect(ens.connectStringOf(1), { sessionTimeoutMs: 10000 });
+      try {
+        await retry(() => d.create("/under-zkts", enc("led")));
+        assert.equal(dec((await d.getData("/from-zkts")).data), "z");
+      } finally {
+        await d.close();
+      }
+      assert.equal((await configNode(ens.members[0].clientPort)).data, expected);
+      assert.deepEqual(await configFiles(dir1), files1, "Apache member 1 rewrote no config file");
     } finally {
       await zkts.stop();
     }
