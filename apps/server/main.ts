@@ -65,9 +65,9 @@ async function loadConfig(path: string | undefined): Promise<{ config: ZkConfig;
     try {
       dynamicConfig = await Deno.readTextFile(dynamicPath);
     } catch (e) {
-      console.error(
-        `Invalid config, exiting abnormally: Error processing ${dynamicPath}: ${(e as Error).message}`,
-      );
+      // QuorumPeerConfig.parse wraps the IOException: "Error processing <path>".
+      const why = (e as Error).message;
+      console.error(`Invalid config, exiting abnormally: Error processing ${dynamicPath}: ${why}`);
       Deno.exit(2);
     }
   }
