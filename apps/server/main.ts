@@ -61,21 +61,24 @@ async function loadConfig(path: string | undefined): Promise<{ config: ZkConfig;
   }
   const dynamicPath = props.get("dynamicConfigFile")?.trim();
   let dynamicConfig: string | undefined;
+  let unreadable: string | undefined;
   if (dynamicPath !== undefined) {
     try {
       dynamicConfig = await Deno.readTextFile(dynamicPath);
     } catch (e) {
-      // QuorumPeerConfig.parse wraps the IOException: "Error processing <path>".
-      const why = (e as Error).message;
-      console.error(`Invalid config, exiting abnormally: Error processing ${dynamicPath}: ${why}`);
-      Deno.exit(2);
+      // QuorumPeerConfig.parse wraps the IOException: "Error processing <path>",
+      // once zoo.cfg itself is found valid (parseConfig says so first).
+      unreadable = `Error processing ${dynamicPath}: ${(e as Error).message}`;
     }
   }
   try {
     return { config: parseConfig(text, { myid, dynamicConfig }), source };
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`Invalid config, exiting abnormally: ${e.message}`);
+      const message = unreadable !== undefined && e.key === "dynamicConfigFile"
+        ? unreadable
+        : e.message;
+      console.error(`Invalid config, exiting abnormally: ${message}`);
       Deno.exit(2);
     }
     throw e;
