@@ -1,7 +1,9 @@
 /**
- * A ZooKeeper server node: zoo.cfg, sessions, the request pipeline
- * (prep → sync → final) as a pure core with a thin I/O shell, four-letter
- * words. Standalone mode lives here.
+ * A ZooKeeper server node: zoo.cfg (every key Apache acts on honoured or
+ * refused), sessions, the request pipeline (prep → sync → final) as a pure
+ * core with thin I/O shells — `ZkServer` standalone, `QuorumPeer` an
+ * ensemble member (FastLeaderElection, then ZAB) — four-letter words, the
+ * admin API and metrics.
  *
  * @example
  * ```ts

@@ -1,10 +1,11 @@
 /**
  * zkts election peers in one ensemble with Apache ZooKeeper 3.8 quorum peers
  * (Debian's QuorumPeerMain): they must agree on the leader, in cases where
- * zkts should not win and where it should. Apache only serves (`srvr` Mode)
- * after ZAB sync, which zkts cannot do yet, so a leader zkts elects with
- * Apache is seen in Apache's log (its follower connects to that leader's
- * quorum port) and in zkts's decided vote.
+ * zkts should not win and where it should. The zkts peers here run the
+ * election alone (no ZAB: whole mixed ensembles are tested in
+ * tests/ensemble), so a leader zkts elects with Apache is seen in Apache's
+ * log (its follower connects to that leader's quorum port) and in zkts's
+ * decided vote.
  */
 
 import assert from "node:assert/strict";

@@ -5,8 +5,9 @@
  * Prints one JSON line per event on stdout (`listening`, `decided`,
  * `looking`).
  *
- * Until ZAB exists, something must send a peer back to LOOKING when its
- * leader is gone or never leads. With `zab` (the 5th argument) a stand-in does
+ * This peer runs the election alone (the server's QuorumPeer runs it with
+ * ZAB), so something must send it back to LOOKING when its leader is gone or
+ * never leads. With `zab` (the 5th argument) a stand-in does
  * what Apache's Learner and Leader do at that point: the leader listens on its
  * quorum port and steps down without a quorum of connected followers within
  * initLimit; a follower connects to its leader's quorum port (5 tries) and
