@@ -152,6 +152,7 @@ async function run(path: string | undefined): Promise<void> {
     };
     Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
     Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+    exitWhenFatal(peer.stopped, () => stopping);
     return;
   }
   const server = await ZkServer.start(config);
@@ -170,6 +171,16 @@ async function run(path: string | undefined): Promise<void> {
   };
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  exitWhenFatal(server.stopped, () => stopping);
+}
+
+/** A server that stopped itself (its txn log failed) ends the process, as Apache's exits. */
+function exitWhenFatal(stopped: Promise<string | undefined>, byUs: () => boolean): void {
+  stopped.then((fatal) => {
+    if (byUs()) return;
+    console.error(`zkts stopped: ${fatal ?? "stopped"}; exiting`);
+    Deno.exit(1);
+  });
 }
 
 async function purgeCmd(rest: string[]): Promise<number> {

@@ -13,6 +13,7 @@ import {
   refuseReconfigEnabled,
   refuseStaticQuorumKeys,
 } from "./dynamic_config.ts";
+import { CONFIG_KEYS, configKeySpec, refusal } from "./config_keys.ts";
 
 /** A `server.N=host:quorumPort:electionPort[:role][;clientAddr:clientPort]` line. */
 export interface QuorumServer {
@@ -81,6 +82,19 @@ export interface ZkConfig {
   configVersion: bigint;
   /** This server's id (from dataDir/myid), when the ensemble has servers. */
   myid?: number;
+  /** Committed txns kept in memory for DIFF syncs (`commitLogCount`, default 500). */
+  commitLogCount: number;
+  /** How new snapshots are compressed (`snapshot.compression.method`). */
+  snapshotCompression: "none" | "gz" | "snappy";
+  /** The tree digest (`digest.enabled`, default true). */
+  digestEnabled: boolean;
+  /** Hard quotas refuse writes (`enforceQuota`, default false). */
+  enforceQuota: boolean;
+  /**
+   * Keys Apache acts on that have nothing to act on in zkts (JVM tuning, or a
+   * feature zkts refuses), with a note each: logged at start.
+   */
+  noEffect: Map<string, string>;
   /** Keys zkts does not know, with their values (they are warned about). */
   unknown: Map<string, string>;
 }
@@ -237,85 +251,6 @@ function splitHostPorts(s: string): string[] {
   return s.split(":");
 }
 
-/** Keys Apache reads as `zookeeper.<key>` system properties that zkts knows. */
-const SYSTEM_PROPERTY_KEYS = new Set([
-  "snapCount",
-  "preAllocSize",
-  "forceSync",
-  "jute.maxbuffer",
-  "extendedTypesEnabled",
-  "4lw.commands.whitelist",
-  "admin.enableServer",
-  "admin.serverPort",
-  "admin.serverAddress",
-  "admin.idleTimeout",
-  "admin.commandURL",
-  "skipACL",
-  "DigestAuthenticationProvider.superDigest",
-  "globalOutstandingLimit",
-  "snapshot.compression.method",
-  "digest.enabled",
-  "fsync.warningthresholdms",
-  "emulate353TTLNodes",
-  "serverCnxnFactory",
-  "sessionRequireClientSASLAuth",
-  "enforce.auth.enabled",
-  "enforce.auth.schemes",
-  "audit.enable",
-  "leaderServes",
-  "maxCnxns",
-  "txnLogSizeLimitInKb",
-  "snapSizeLimitInKb",
-  "clientCnxnSocket",
-  "cnxTimeout",
-  "electionPortBindRetry",
-  "request.throttler.shutdownTimeout",
-  "commitLogCount",
-  "snapshot.trust.empty",
-  "minSessionTimeout",
-  "maxSessionTimeout",
-]);
-
-/** Keys QuorumPeerConfig parses itself (some zkts accepts and ignores). */
-const QUORUM_PEER_KEYS = new Set([
-  "dataDir",
-  "dataLogDir",
-  "clientPort",
-  "localSessionsEnabled",
-  "localSessionsUpgradingEnabled",
-  "clientPortAddress",
-  "secureClientPort",
-  "secureClientPortAddress",
-  "observerMasterPort",
-  "clientPortListenBacklog",
-  "tickTime",
-  "maxClientCnxns",
-  "minSessionTimeout",
-  "maxSessionTimeout",
-  "initLimit",
-  "syncLimit",
-  "connectToLearnerMasterLimit",
-  "electionAlg",
-  "quorumListenOnAllIPs",
-  "peerType",
-  "syncEnabled",
-  "dynamicConfigFile",
-  "autopurge.snapRetainCount",
-  "autopurge.purgeInterval",
-  "standaloneEnabled",
-  "reconfigEnabled",
-  "sslQuorum",
-  "portUnification",
-  "sslQuorumReloadCertFiles",
-  "quorum.cnxn.threads.size",
-  "metricsProvider.className",
-  "multiAddress.enabled",
-  "multiAddress.reachabilityCheckTimeoutMs",
-  "multiAddress.reachabilityCheckEnabled",
-  "oraclePath",
-  "version",
-]);
-
 /** Options of {@linkcode parseConfig}. */
 export interface ParseConfigOptions {
   /** The text of dataDir/myid, when it exists. */
@@ -384,6 +319,13 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   const weights = new Map<number, number>();
   let dynamicConfigFile: string | undefined;
   let configVersion = 0n;
+  let commitLogCount = 500;
+  let snapshotCompression: "none" | "gz" | "snappy" = "none";
+  let digestEnabled = true;
+  let enforceQuota = false;
+  let metricsProviderClass = "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider";
+  let connectToLearnerMasterLimitSet = false;
+  const noEffect = new Map<string, string>();
   const unknown = new Map<string, string>();
 
   for (const [key, raw] of props) {
@@ -421,7 +363,30 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
         break;
       case "connectToLearnerMasterLimit":
         connectToLearnerMasterLimit = parseIntStrict(key, value);
+        connectToLearnerMasterLimitSet = true;
         break;
+      case "commitLogCount":
+        commitLogCount = parseIntStrict(key, value);
+        if (commitLogCount < 0) throw new ConfigError(`Invalid value for ${key}: '${value}'`, key);
+        break;
+      case "snapshot.compression.method": {
+        // SnapStream.getStreamMode: gz, snappy; anything else writes plain snapshots.
+        const v = value.toLowerCase();
+        snapshotCompression = v === "gz" || v === "snappy" ? v : "none";
+        break;
+      }
+      case "digest.enabled":
+        digestEnabled = parseBool(key, value);
+        break;
+      case "enforceQuota":
+        enforceQuota = parseBool(key, value);
+        break;
+      case "metricsProvider.className": {
+        const why = refusal(key, value);
+        if (why) throw new ConfigError(why, key);
+        metricsProviderClass = value;
+        break;
+      }
       case "electionAlg":
         electionAlg = parseIntStrict(key, value);
         if (electionAlg !== 3) {
@@ -524,16 +489,19 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
           );
         } else if (/^weight\.\d+$/.test(key)) {
           weights.set(Number(key.slice(7)), parseIntStrict(key, value));
-        } else if (key.startsWith("authProvider.")) {
-          authProviders.set(key.slice("authProvider.".length), value);
-        } else if (
-          key.startsWith("metricsProvider.") || QUORUM_PEER_KEYS.has(key) ||
-          SYSTEM_PROPERTY_KEYS.has(key) || key.startsWith("ssl.") ||
-          key.startsWith("zookeeper.") || key.startsWith("quorum.auth.")
-        ) {
-          // Known to Apache; accepted, no effect in zkts yet.
         } else {
-          unknown.set(key, value);
+          const spec = configKeySpec(key);
+          const why = refusal(key, value);
+          if (why) throw new ConfigError(why, key);
+          if (key.startsWith("authProvider.")) {
+            authProviders.set(key.slice("authProvider.".length), value);
+          } else if (!spec) {
+            unknown.set(key, value);
+          } else if (spec.effect === "tuning") {
+            noEffect.set(key, `tunes Apache's JVM only (${spec.note}); no effect in zkts`);
+          } else if (spec.effect === "inert") {
+            noEffect.set(key, `${spec.note}; nothing to act on in zkts`);
+          }
         }
     }
   }
@@ -543,6 +511,26 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     throw new ConfigError("clientPortAddress is set but clientPort is not set", "clientPort");
   }
   if (tickTime === 0) throw new ConfigError("tickTime is not set", "tickTime");
+  if (
+    connectToLearnerMasterLimitSet && connectToLearnerMasterLimit !== 0 &&
+    connectToLearnerMasterLimit !== initLimit
+  ) {
+    throw new ConfigError(
+      refusal("connectToLearnerMasterLimit", String(connectToLearnerMasterLimit))!,
+      "connectToLearnerMasterLimit",
+    );
+  }
+  // Apache starts /metrics only with the Prometheus provider; the default
+  // provider takes metricsProvider.httpPort and serves nothing.
+  if (!metricsProviderClass.endsWith(".PrometheusMetricsProvider") && metricsHttpPort) {
+    noEffect.set(
+      "metricsProvider.httpPort",
+      `serves /metrics only with metricsProvider.className=${
+        CONFIG_KEYS.find((k) => k.key === "metricsProvider.className")!.accepts![0]
+      }, as in Apache`,
+    );
+    metricsHttpPort = undefined;
+  }
   if (tickTime < 0) throw new ConfigError(`Invalid value for tickTime: ${tickTime}`, "tickTime");
   if (minSessionTimeout === -1) minSessionTimeout = tickTime * 2;
   if (maxSessionTimeout === -1) maxSessionTimeout = tickTime * 20;
@@ -641,6 +629,11 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     dynamicConfigFile,
     configVersion,
     myid,
+    commitLogCount,
+    snapshotCompression,
+    digestEnabled,
+    enforceQuota,
+    noEffect,
     unknown,
   };
   refuseReconfigEnabled(reconfigEnabled, !isStandalone(config));

@@ -105,8 +105,11 @@ export function quorumVerifierOf(config: ZkConfig): QuorumVerifier {
  *
  * @example
  * ```ts ignore
- * import { loadConfig, QuorumPeer } from "@zkts/server";
- * const peer = await QuorumPeer.start(config); // server.1..3 lines, dataDir/myid
+ * import { parseConfig, QuorumPeer } from "@zkts/server";
+ * const config = parseConfig(await Deno.readTextFile("zoo.cfg"), {
+ *   myid: await Deno.readTextFile("/var/zk/myid"),
+ * }); // server.1..3 lines
+ * const peer = await QuorumPeer.start(config);
  * // ... clients connect to any member's client port ...
  * await peer.stop();
  * ```
@@ -145,6 +148,14 @@ export class QuorumPeer {
   #onPersisted: (upTo: bigint) => void = () => {};
   #loop: Promise<void>;
   #stopping = false;
+  #fatal: string | undefined;
+  #stoppedResolve!: (fatal: string | undefined) => void;
+  /**
+   * Resolves when the member has stopped: with the reason when it stopped
+   * itself (its txn log failed, or a reload from disk failed: Apache exits
+   * then), else undefined.
+   */
+  readonly stopped: Promise<string | undefined> = new Promise((r) => this.#stoppedResolve = r);
   /** Ends the current leading or following. */
   #endRole: (() => void) | undefined;
   #roller: RollCounter;
@@ -376,6 +387,7 @@ export class QuorumPeer {
     } catch { /* reported */ }
     await this.#log.close().catch(() => {}); // closed already when a reload failed
     this.#state = "stopped";
+    this.#stoppedResolve(this.#fatal);
   }
 
   // ---- the data ----------------------------------------------------------------
@@ -402,8 +414,9 @@ export class QuorumPeer {
         this.#onPersisted(upTo);
       },
       onFailure: (e) => {
-        this.#logger.error(`FATAL: the txn log failed: ${e.message}`);
-        this.#endRole?.();
+        this.#logger.error(`FATAL: the txn log failed: ${e.message}; this member stops`);
+        this.#fatal ??= `the txn log failed: ${e.message}`;
+        void this.stop();
       },
     });
     this.#tree = loaded.tree;
@@ -1147,6 +1160,7 @@ export class QuorumPeer {
           e instanceof Error ? e.message : e
         }; this member stops`,
       );
+      this.#fatal ??= `cannot reload the database: ${e instanceof Error ? e.message : e}`;
       void this.stop();
       throw e;
     }

@@ -64,6 +64,13 @@ export class ZkServer {
   #logger: Logger;
   #acceptLoop: Promise<void>;
   #failed = false;
+  #fatal: string | undefined;
+  #stoppedResolve!: (fatal: string | undefined) => void;
+  /**
+   * Resolves when the server has stopped: with the reason when it stopped
+   * itself (a txn log failure: Apache's server exits then), else undefined.
+   */
+  readonly stopped: Promise<string | undefined> = new Promise((r) => this.#stoppedResolve = r);
   /** Append-to-durable time of the txn log, for `/metrics`. */
   readonly logSyncHistogram: Histogram = new Histogram(LATENCY_BOUNDS_MS);
   /** The last snapshot written (admin `last_snapshot`), null before the first. */
@@ -317,8 +324,10 @@ export class ZkServer {
   #onLogFailure(e: Error): void {
     // Never carry on as if data were durable: stop taking writes, loudly.
     this.#failed = true;
-    this.#logger.error(`FATAL: the txn log failed, the server stops serving: ${e.message}`);
+    this.#fatal = `the txn log failed: ${e.message}`;
+    this.#logger.error(`FATAL: the txn log failed, the server stops: ${e.message}`);
     for (const s of this.#sockets.values()) s.close();
+    void this.stop();
   }
 
   async #accept(): Promise<void> {
@@ -449,5 +458,6 @@ export class ZkServer {
     } catch { /* reported by onFailure */ }
     await this.#snapshotting?.catch(() => {});
     await this.#log.close();
+    this.#stoppedResolve(this.#fatal);
   }
 }
