@@ -434,3 +434,59 @@ Deno.test({
     );
   },
 });
+
+/** A disk whose txn log fsyncs fail once `failing` is set (a dying disk). */
+class FailingLogDisk extends SyncSpy {
+  failing = false;
+  override async open(path: string, options?: OpenOptions): Promise<StorageFile> {
+    const file = await super.open(path, options);
+    const disk = this;
+    return new Proxy(file, {
+      get(target, key) {
+        if ((key === "sync" || key === "syncData") && /\/log\.[0-9a-f]+$/.test(target.path)) {
+          return () =>
+            disk.failing ? Promise.reject(new Error("EIO: the disk failed")) : target[key]();
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  }
+}
+
+Deno.test({
+  name: "quorum: a member whose txn log fails stops (stopped says why), as Apache's exits",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dirs = await Promise.all(
+      [1, 2, 3].map(() => Deno.makeTempDir({ prefix: "zkts-quorum-" })),
+    );
+    for (const [i, d] of dirs.entries()) await Deno.writeTextFile(`${d}/myid`, `${i + 1}\n`);
+    const configs = ensembleConfigs(dirs, "forceSync=yes\n"); // a failing fsync needs one
+    const disk = new FailingLogDisk();
+    const peers: QuorumPeer[] = [];
+    try {
+      peers.push(await QuorumPeer.start(configs[0], { logger: quiet, storage: disk }));
+      for (const c of configs.slice(1)) peers.push(await QuorumPeer.start(c, { logger: quiet }));
+      await waitFor("all serve", () => peers.every((p) => p.serving));
+      const zk = await ZooKeeper.connect(`127.0.0.1:${peers[1].address.port}`);
+      try {
+        await zk.create("/before", null);
+        disk.failing = true;
+        await zk.create("/after", null); // a quorum of the other two acknowledges it
+        const why = await Promise.race([
+          peers[0].stopped,
+          new Promise<string>((r) => setTimeout(() => r("not stopped in 10 s"), 10_000)),
+        ]);
+        assert.match(String(why), /^the txn log failed: .*EIO: the disk failed/);
+        assert.ok(await zk.exists("/after"), "the others serve on");
+      } finally {
+        await zk.close();
+      }
+    } finally {
+      for (const p of peers) await p.stop();
+      for (const d of dirs) await Deno.remove(d, { recursive: true });
+    }
+  },
+});
