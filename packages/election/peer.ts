@@ -55,7 +55,7 @@ export class ElectionPeer {
   #config: string;
   #now: () => number;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #waiters: ((v: Vote) => void)[] = [];
+  #waiters: { resolve: (v: Vote) => void; reject: (e: Error) => void }[] = [];
   #closed = false;
 
   /** @param opts this server, its ensemble, its data and callbacks */
@@ -79,9 +79,10 @@ export class ElectionPeer {
    *
    * @returns the decided vote
    */
-  async start(): Promise<Vote> {
-    await this.manager.listen();
-    return this.lookForLeader();
+  start(): Promise<Vote> {
+    const decided = this.manager.listen().then(() => this.lookForLeader());
+    decided.catch(() => {}); // closed before deciding: only a waiting caller hears of it
+    return decided;
   }
 
   /**
@@ -91,7 +92,9 @@ export class ElectionPeer {
    * @returns the decided vote
    */
   lookForLeader(data?: PeerData): Promise<Vote> {
-    const decided = new Promise<Vote>((resolve) => this.#waiters.push(resolve));
+    if (this.#closed) return Promise.reject(new Error("the election is closed"));
+    const decided = new Promise<Vote>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    decided.catch(() => {}); // a caller that no longer waits is not an unhandled rejection
     this.#apply(this.election.start(this.#now(), data));
     return decided;
   }
@@ -111,10 +114,14 @@ export class ElectionPeer {
     this.election.looking();
   }
 
-  /** Stops timers and closes every connection. */
+  /**
+   * Stops timers and closes every connection; a pending
+   * {@linkcode ElectionPeer.lookForLeader} rejects ("the election is closed").
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    for (const w of this.#waiters.splice(0)) w.reject(new Error("the election is closed"));
     await this.manager.close();
   }
 
@@ -140,7 +147,7 @@ export class ElectionPeer {
     if (fx.decided) {
       const v = fx.decided;
       this.#opts.onDecided?.(v);
-      for (const w of this.#waiters.splice(0)) w(v);
+      for (const w of this.#waiters.splice(0)) w.resolve(v);
     }
     clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -53,3 +53,16 @@ Deno.test("ElectionPeer: notifications carry the config text it is given, as Quo
     await other.close();
   }
 });
+
+Deno.test("close() ends a pending lookForLeader (it rejects), and a later one at once", async () => {
+  const quorum = parseQuorumConfig({
+    "server.1": "127.0.0.1:1:1",
+    "server.2": "127.0.0.1:2:2",
+    "server.3": "127.0.0.1:3:3",
+  });
+  const peer = new ElectionPeer({ myId: 1n, quorum, data: { zxid: 0n, epoch: 0n } });
+  const pending = peer.lookForLeader();
+  await peer.close();
+  await assert.rejects(pending, /the election is closed/);
+  await assert.rejects(peer.lookForLeader(), /the election is closed/);
+});

@@ -378,9 +378,8 @@ export class QuorumPeer {
     clearInterval(this.#purgeTimer);
     for (const h of this.#http) await h.shutdown().catch(() => {});
     await this.#election.close();
-    // A looking peer waits on the election, which a close does not end: the
-    // loop stays parked there, holding nothing.
-    if (this.#state !== "looking") await this.#loop.catch(() => {});
+    // A looking peer's election rejects on close, so the loop ends.
+    await this.#loop.catch(() => {});
     await this.#snapshotting;
     try {
       await this.#log.flush();
