@@ -628,7 +628,7 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map([
       : ["child", "data", "exist", "persistent", "persistentRecursive"];
     try {
       const zk = await ctx.client(path);
-      await zk.removeWatches(path, type);
+      await zk.removeWatches(path, type, undefined, { local: p.flags.has("l") });
     } catch (e) {
       wrap(e);
     }
