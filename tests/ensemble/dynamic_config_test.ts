@@ -9,10 +9,12 @@ import { KeeperError, ZooKeeper } from "@zkts/client";
 import { ErrorCode } from "@zkts/jute";
 import {
   type ApacheEnsemble,
+  FAST_JVM_FLAGS,
   fourLetter,
   freePort,
   LOOPBACK,
   startApacheEnsemble,
+  ZOOKEEPER_CLASSPATH,
 } from "../support/apache.ts";
 import { interopTest } from "../support/oracle.ts";
 import { startZktsEnsemble } from "../support/zkts.ts";
@@ -327,6 +329,89 @@ interopTest(
       assert.deepEqual(await configFiles(dir1), files1, "Apache member 1 rewrote no config file");
     } finally {
       await zkts.stop();
+    }
+  },
+);
+
+interopTest(
+  "ensemble: a bad dynamic layout stops zkts with Apache's error, in Apache's order",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "zkts-dynamic-" });
+    try {
+      await Deno.mkdir(`${dir}/data`);
+      await Deno.writeTextFile(`${dir}/data/myid`, "1\n");
+      const base = `tickTime=2000\ninitLimit=5\nsyncLimit=2\ndataDir=${dir}/data\n`;
+      const servers = "server.1=127.0.0.1:2:3\nserver.2=127.0.0.1:4:5\n";
+      const dyn = `${dir}/zoo.cfg.dynamic.100000003`;
+      const cases: { name: string; cfg: string; dynamic?: string; says: string }[] = [
+        {
+          name: "server lines beside dynamicConfigFile",
+          cfg: `${base}dynamicConfigFile=${dyn}\nserver.1=127.0.0.1:2:3\n`,
+          dynamic: servers,
+          says: "parameter: server.1 must be in a separate dynamic config file",
+        },
+        {
+          name: "a version line in the dynamic file",
+          cfg: `${base}dynamicConfigFile=${dyn}\n`,
+          dynamic: `${servers}version=100000003\n`,
+          says: "dynamic file shouldn't have version inside",
+        },
+        {
+          name: "a static key in the dynamic file",
+          cfg: `${base}dynamicConfigFile=${dyn}\n`,
+          dynamic: `${servers}clientPort=2181\n`,
+          says: "Unrecognised parameter: clientPort",
+        },
+        {
+          name: "no dynamic file",
+          cfg: `${base}dynamicConfigFile=${dir}/missing\n`,
+          says: `Error processing ${dir}/missing`,
+        },
+        {
+          name: "a bad electionAlg and no dynamic file: zoo.cfg's error first",
+          cfg: `${base}electionAlg=1\ndynamicConfigFile=${dir}/missing\n`,
+          says: "Invalid electionAlg value. Only 3 is supported.",
+        },
+      ];
+      for (const c of cases) {
+        await Deno.writeTextFile(`${dir}/zoo.cfg`, c.cfg);
+        await Deno.remove(dyn).catch(() => {});
+        if (c.dynamic !== undefined) await Deno.writeTextFile(dyn, c.dynamic);
+        // Bounded: a server that starts instead of refusing is killed after 20 s.
+        const run = async (cmd: string, args: string[]) => {
+          const child = new Deno.Command(cmd, {
+            args,
+            stdin: "null",
+            stdout: "piped",
+            stderr: "piped",
+          }).spawn();
+          const timer = setTimeout(() => child.kill("SIGKILL"), 20000);
+          try {
+            return await child.output();
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        const apache = await run("java", [
+          ...FAST_JVM_FLAGS,
+          "-cp",
+          ZOOKEEPER_CLASSPATH,
+          "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+          `${dir}/zoo.cfg`,
+        ]);
+        const apacheSaid = dec(apache.stdout) + dec(apache.stderr);
+        assert.equal(apache.code, 2, `${c.name}: Apache exits 2\n${apacheSaid}`);
+        assert.ok(apacheSaid.includes(c.says), `${c.name}: Apache says ${c.says}\n${apacheSaid}`);
+        const zkts = await run(Deno.execPath(), ["run", "-A", MAIN, `${dir}/zoo.cfg`]);
+        const zktsSaid = dec(zkts.stderr);
+        assert.equal(zkts.code, 2, `${c.name}: zkts exits 2\n${zktsSaid}`);
+        assert.ok(
+          zktsSaid.startsWith(`Invalid config, exiting abnormally: ${c.says}`),
+          `${c.name}: zkts says ${c.says}\n${zktsSaid}`,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 );
