@@ -280,7 +280,7 @@ export interface ParseConfigOptions {
 export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConfig {
   const props = parseProperties(text);
   refuseStaticQuorumKeys(props);
-  let tickTime = 0;
+  let tickTime = 3000; // ZooKeeperServer.DEFAULT_TICK_TIME
   let dataDir: string | undefined;
   let dataLogDir: string | undefined;
   let clientPort: number | undefined;

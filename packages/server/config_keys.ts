@@ -52,7 +52,7 @@ const TRUE = ["true"];
  */
 export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   // ---- QuorumPeerConfig's own keys ----
-  { key: "tickTime", effect: "honoured", note: "the basic time unit (ms)" },
+  { key: "tickTime", effect: "honoured", note: "the basic time unit (ms), default 3000" },
   { key: "dataDir", effect: "honoured", note: "snapshots, myid and the epoch files" },
   { key: "dataLogDir", effect: "honoured", note: "the txn log (default: dataDir)" },
   {

@@ -56,7 +56,7 @@ Deno.test("parseConfig refuses invalid values naming the key", () => {
   const base = "tickTime=2000\ndataDir=/d\n";
   const cases: [string, string, RegExp][] = [
     ["tickTime=abc\ndataDir=/d\n", "tickTime", /tickTime/],
-    ["dataDir=/d\n", "tickTime", /tickTime is not set/],
+    ["tickTime=0\ndataDir=/d\n", "tickTime", /tickTime is not set/],
     ["tickTime=2000\n", "dataDir", /dataDir is not set/],
     [base + "clientPort=99999\n", "clientPort", /clientPort/],
     [base + "minSessionTimeout=9000\nmaxSessionTimeout=5000\n", "minSessionTimeout", /larger/],
@@ -96,4 +96,11 @@ Deno.test("config: a member's client port may come from its server line (;[host:
   });
   assert.equal(d.clientPort, 2181);
   assert.equal(d.clientPortAddress, "127.0.0.1");
+});
+
+Deno.test("parseConfig: tickTime defaults to Apache's 3000 ms (ZooKeeperServer.DEFAULT_TICK_TIME)", () => {
+  const c = parseConfig("dataDir=/d\nclientPort=2181\n");
+  assert.equal(c.tickTime, 3000);
+  assert.equal(c.minSessionTimeout, 6000);
+  assert.equal(c.maxSessionTimeout, 60000);
 });
