@@ -258,8 +258,8 @@ function answerServing(word: string, server: FourLetterHost): string {
         `maxSessionTimeout=${cfg.maxSessionTimeout}`,
         `clientPortListenBacklog=-1`,
         `serverId=${server.quorum?.serverId ?? 0}`,
-        ...(server.quorum ? quorumConf(cfg, server.quorum.serverId) : []),
-        "",
+        // A member's ends with QuorumVerifier.toString, printed without a newline.
+        ...(server.quorum ? quorumConf(cfg, server.quorum.serverId) : [""]),
       ].join("\n");
     case "mntr":
       return monitorLines(server).map(([k, v]) => `${k}\t${v}`).join("\n") + "\n";

@@ -80,6 +80,8 @@ Deno.test({
     const conf = await fourLetter(ens.host, port, "conf");
     assert.match(conf, new RegExp(`serverId=${leader}\n`));
     assert.match(conf, /membership: \nserver\.1=.*:participant\nserver\.2=/);
+    // QuorumZooKeeperServer.dumpConf prints the membership without a final newline.
+    assert.match(conf, /\nversion=[0-9a-f]+$/);
     const followers = ens.members.map((m) => m.id).filter((id) => id !== leader);
     // A client on one follower writes; a client on the other sees it after sync.
     const a = await ZooKeeper.connect(ens.connectStringOf(followers[0]), {
