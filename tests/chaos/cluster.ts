@@ -26,7 +26,7 @@ import {
   zooCfg,
   ZOOKEEPER_CLASSPATH,
 } from "../support/apache.ts";
-import { memberAddress, Net, PREFIX, unmountUnder } from "./net.ts";
+import { memberAddress, Net, PREFIX, sh, unmountUnder } from "./net.ts";
 
 const MAIN = new URL("../../apps/server/main.ts", import.meta.url).pathname;
 
@@ -47,6 +47,11 @@ export interface ClusterSpec {
   startTimeoutMs?: number;
   /** The harness's dir (`/tmp/zkc<pid>`); each cluster takes a numbered dir under it. */
   baseDir?: string;
+  /**
+   * Mount a tmpfs of this many MiB on every member's dataDir (for the disk-full
+   * nemesis), with `preAllocSize` cut to fit. Default: none (the dataDir is on /tmp).
+   */
+  dataDirMb?: number;
 }
 
 /** The client port every member listens on (at its own address). */
@@ -138,6 +143,17 @@ export class Cluster {
       const mdir = `${this.dir}/m${id}`;
       const dataDir = `${mdir}/data`;
       await Deno.mkdir(dataDir, { recursive: true });
+      if (this.spec.dataDirMb) {
+        await sh([
+          "mount",
+          "-t",
+          "tmpfs",
+          "-o",
+          `size=${this.spec.dataDirMb}m`,
+          `${this.net.tag}d${id}`,
+          dataDir,
+        ]);
+      }
       await Deno.writeTextFile(`${dataDir}/myid`, `${id}\n`);
       await Deno.writeTextFile(
         `${mdir}/zoo.cfg`,
@@ -148,7 +164,13 @@ export class Cluster {
           clientPort: CLIENT_PORT,
           clientPortAddress: memberAddress(id),
           ...servers,
-        }, { tickTime: this.spec.tickTime ?? 1000, forceSync: true }),
+        }, {
+          tickTime: this.spec.tickTime ?? 1000,
+          forceSync: true,
+          // Apache preallocates 64 MiB of txn log: a small dataDir holds 1 MiB steps;
+          // a snapshot and a new log every ~100 txns, so a full disk is hit soon.
+          ...(this.spec.dataDirMb ? { preAllocSize: 1024, snapCount: 100 } : {}),
+        }),
       );
       const kind = this.spec.kinds[i];
       const proc = new Proc();
@@ -299,9 +321,38 @@ export class Cluster {
     return this.net.loss(id, percent);
   }
 
-  /** Every link back, no loss, every paused member resumed. */
+  /**
+   * Fills member `id`'s dataDir (a tmpfs: {@linkcode ClusterSpec.dataDirMb}) with
+   * one file until the disk is full.
+   *
+   * @returns the bytes written
+   */
+  async fillDisk(id: number): Promise<number> {
+    const m = this.#member(id);
+    if (!this.spec.dataDirMb) throw new Error("fillDisk: the cluster has no dataDir tmpfs");
+    const f = await Deno.open(`${m.dataDir}/zkc-fill`, { write: true, create: true, append: true });
+    const chunk = new Uint8Array(256 * 1024);
+    let n = 0;
+    try {
+      // Bounded: the tmpfs is dataDirMb MiB.
+      for (let i = 0; i < this.spec.dataDirMb * 8; i++) n += await f.write(chunk);
+    } catch {
+      /* ENOSPC: full */
+    } finally {
+      f.close();
+    }
+    return n;
+  }
+
+  /** Removes the file {@linkcode fillDisk} wrote. */
+  async freeDisk(id: number): Promise<void> {
+    await Deno.remove(`${this.#member(id).dataDir}/zkc-fill`).catch(() => {});
+  }
+
+  /** Every link back, no loss, every paused member resumed, every filled disk freed. */
   async heal(): Promise<void> {
     for (const m of this.#members) this.resume(m.id);
+    if (this.spec.dataDirMb) { for (const m of this.#members) await this.freeDisk(m.id); }
     await this.net.heal();
   }
 
