@@ -93,6 +93,16 @@ export interface CoreOptions {
    * leader expires sessions.
    */
   role?: "standalone" | "leader" | "follower";
+  /**
+   * Leader: the zxid ZAB has committed up to (`LeaderCore.lastCommitted`).
+   * A sync waits until the tree has applied it, and the session's later
+   * requests wait behind the sync: a COMMIT goes to the followers before the
+   * leader applies it, and a follower may answer its client at once, so a
+   * sync on the leader answered from a tree without that txn would be stale
+   * (Apache 3.8's leader does answer it so: its CommitProcessor applies on
+   * another thread and a local sync waits for nothing).
+   */
+  committedZxid?: () => bigint;
 }
 
 /** A client request a follower hands to the leader (`Leader.REQUEST`). */
@@ -258,6 +268,8 @@ interface QueueItem {
   awaitSync?: boolean;
   /** A follower's forwarded write: waits for its commit. */
   awaitCommit?: boolean;
+  /** A leader's sync(): waits until the tree has applied this zxid. */
+  awaitApplied?: bigint;
 }
 
 interface Inflight {
@@ -384,6 +396,8 @@ export class ServerCore {
   #pendingWrites = new Map<string, { conn: Conn; item: QueueItem }>();
   /** Follower: forwarded syncs, oldest first. */
   #pendingSyncs: { conn: Conn; item: QueueItem }[] = [];
+  /** Leader: syncs waiting for the tree to apply what ZAB committed, oldest (lowest zxid) first. */
+  #syncsAwaitingApply: { conn: Conn; item: QueueItem }[] = [];
 
   /** Builds the core over a tree recovered to `opts.lastZxid`. */
   constructor(tree: DataTree<Conn>, opts: CoreOptions, clock: Clock) {
@@ -430,7 +444,7 @@ export class ServerCore {
    */
   get outstanding(): number {
     return this.#inflight.length - this.#inflightHead + this.#pendingWrites.size +
-      this.#pendingSyncs.length + this.#pendingSessions.size;
+      this.#pendingSyncs.length + this.#pendingSessions.size + this.#syncsAwaitingApply.length;
   }
 
   /** Live connections. */
@@ -714,6 +728,22 @@ export class ServerCore {
       });
       return;
     }
+    const committed = h.type === OpCode.sync ? this.#opts.committedZxid?.() : undefined;
+    if (committed !== undefined && committed > this.tree.lastProcessedZxid) {
+      // The leader's sync: ZAB committed txns this tree has not applied yet
+      // (their COMMITs are out, a follower may have acknowledged them): the
+      // sync is answered once they are, so a read after it sees them.
+      const item: QueueItem = {
+        xid: h.xid,
+        op: h.type,
+        receivedMs: now,
+        read: { body: new JuteReader(frame.slice(r.offset)) },
+        awaitApplied: committed,
+      };
+      c.queue.push(item);
+      this.#syncsAwaitingApply.push({ conn: c, item });
+      return;
+    }
     if (READ_OPS.has(h.type)) {
       // A frame may be a view of the shell's socket buffer, which the next
       // read overwrites: a read that waits behind this connection's pending
@@ -975,6 +1005,7 @@ export class ServerCore {
       if (f.prepared.hdr.zxid > zxid) break;
       this.#inflightHead++;
       this.#apply(f);
+      this.#releaseSyncs();
     }
     if (this.#inflightHead > 1024 && this.#inflightHead * 2 > this.#inflight.length) {
       this.#inflight = this.#inflight.slice(this.#inflightHead);
@@ -1009,6 +1040,16 @@ export class ServerCore {
     if (f.conn && f.item) {
       f.item.reply = this.#writeReply(f.item, rc);
       this.#drain(f.conn);
+    }
+  }
+
+  /** Leader: answers the syncs whose committed txns the tree now has, oldest first. */
+  #releaseSyncs(): void {
+    const waiting = this.#syncsAwaitingApply;
+    while (waiting.length > 0 && waiting[0].item.awaitApplied! <= this.tree.lastProcessedZxid) {
+      const { conn, item } = waiting.shift()!;
+      item.awaitApplied = undefined;
+      this.#drain(conn);
     }
   }
 
@@ -1050,7 +1091,7 @@ export class ServerCore {
   #drain(c: Conn): void {
     while (c.queue.length > 0) {
       const item = c.queue[0];
-      if (item.awaitSync || item.awaitCommit) return;
+      if (item.awaitSync || item.awaitCommit || item.awaitApplied !== undefined) return;
       if (item.read) {
         item.reply = this.#runRead(c, item);
         item.read = undefined;

@@ -16,6 +16,7 @@ import {
   ReplyHeader,
   RequestHeader,
   SetDataRequest,
+  SyncRequest,
 } from "@zkts/jute";
 import { type Conn, type Effects, ServerCore } from "./core.ts";
 import { silentLogger } from "./log.ts";
@@ -285,4 +286,90 @@ Deno.test("core: a follower answers a session's read only after that session's f
   const r = replies(mine, 1);
   assert.deepEqual(r.map((x) => [x.xid, x.err]), [[1, 0], [2, 0]], "in request order");
   assert.equal(GetDataResponse.read(r[1].body).stat.czxid, zxid, "sees its own write");
+});
+
+Deno.test("core: a leader's sync waits until the tree has applied what ZAB committed when it came; the session's reads follow it", () => {
+  // Leader.tryToCommit sends COMMIT to the followers, then the leader
+  // applies. A follower may acknowledge its client's write in between; a
+  // sync then getData on the leader must see that write. Apache 3.8 answers
+  // that sync at once, from the tree without it.
+  const clock = { now: 0 };
+  let committed = 0n;
+  const core = new ServerCore(new DataTree<Conn>(), {
+    tickTimeMs: 100,
+    minSessionTimeoutMs: 200,
+    maxSessionTimeoutMs: 2000,
+    maxClientCnxns: 10,
+    skipACL: false,
+    reconfigEnabled: false,
+    serverId: 1,
+    lastZxid: 0n,
+    logger: silentLogger,
+    role: "leader",
+    committedZxid: () => committed,
+  }, { nowMs: () => clock.now, wallMs: () => 1_700_000_000_000 + clock.now });
+  /** ZAB committed the txns of `fx` and the shell applied them at once. */
+  const commitNow = (fx: Effects): Effects => {
+    const last = fx.persist.at(-1)?.prepared.hdr.zxid;
+    if (last === undefined) return fx;
+    committed = last;
+    const more = core.logged(last);
+    return { persist: [], send: [...fx.send, ...more.send], close: [...fx.close, ...more.close] };
+  };
+  for (const id of [1, 2]) {
+    core.connect(id, "127.0.0.1", 40000 + id);
+    commitNow(core.receive(
+      id,
+      encode(ConnectRequest, {
+        protocolVersion: 0,
+        lastZxidSeen: 0n,
+        timeOut: 1000,
+        sessionId: 0n,
+        passwd: new Uint8Array(16),
+        readOnly: false,
+      }),
+    ));
+  }
+  commitNow(core.receive(1, create(1, "/a")));
+  const write = core.receive(
+    1,
+    request(
+      2,
+      OpCode.setData,
+      (w) => SetDataRequest.write(w, { path: "/a", data: null, version: -1 }),
+    ),
+  );
+  const zxid = write.persist[0].prepared.hdr.zxid;
+  // ZAB commits it (its COMMITs are out); the leader has not applied it yet.
+  committed = zxid;
+  const sync = core.receive(
+    2,
+    request(1, OpCode.sync, (w) => SyncRequest.write(w, { path: "/a" })),
+  );
+  const read = core.receive(2, getData(2, "/a"));
+  assert.deepEqual(
+    [...replies(sync, 2), ...replies(read, 2)].map((r) => r.xid),
+    [],
+    "neither the sync nor the read after it is answered from a tree without the committed txn",
+  );
+  assert.equal(core.outstanding, 2, "the write and the sync are outstanding");
+  const applied = core.logged(zxid);
+  const order = applied.send.map((s) => {
+    const h = ReplyHeader.read(new JuteReader(s.bytes.subarray(4)));
+    return `conn ${s.conn} xid ${h.xid} zxid ${h.zxid}`;
+  });
+  assert.deepEqual(order, [
+    `conn 1 xid 2 zxid ${zxid}`,
+    `conn 2 xid 1 zxid ${zxid}`,
+    `conn 2 xid 2 zxid ${zxid}`,
+  ], "applied, then the write's reply, the sync's, and the read behind it");
+  const [, got] = replies(applied, 2);
+  assert.equal(GetDataResponse.read(got.body).stat.version, 1, "the read sees the write");
+  // Nothing committed ahead of the tree: a sync is answered at once.
+  const now = replies(
+    core.receive(2, request(3, OpCode.sync, (w) => SyncRequest.write(w, { path: "/" }))),
+    2,
+  );
+  assert.deepEqual(now.map((r) => [r.xid, r.err]), [[3, 0]]);
+  assert.equal(core.outstanding, 0);
 });

@@ -717,7 +717,11 @@ export class QuorumPeer {
     this.#throttle.check();
   }
 
-  #serve(mode: "leader" | "follower", lastZxid: bigint): ServerCore {
+  #serve(
+    mode: "leader" | "follower",
+    lastZxid: bigint,
+    committedZxid?: () => bigint,
+  ): ServerCore {
     const core = new ServerCore(this.#tree, {
       tickTimeMs: this.config.tickTime,
       minSessionTimeoutMs: this.config.minSessionTimeout,
@@ -732,6 +736,8 @@ export class QuorumPeer {
       lastZxid,
       sessions: this.#sessions,
       role: mode,
+      // The leader's syncs wait for what ZAB committed to be applied here.
+      ...(committedZxid ? { committedZxid } : {}),
     }, this.#clock);
     this.#core = core;
     this.#mode = mode;
@@ -807,7 +813,7 @@ export class QuorumPeer {
             this.#tree.lastProcessedZxid = e.zxid;
             // Leader.startZkServer → updateElectionVote (ZOOKEEPER-1732).
             this.#election.updateElectionVote(epochOf(e.zxid));
-            const core = this.#serve("leader", e.zxid);
+            const core = this.#serve("leader", e.zxid, () => leader.lastCommitted);
             this.#persist = (cfx) => {
               for (const p of cfx.persist) {
                 const { hdr, txn, digest } = p.prepared;

@@ -97,7 +97,12 @@ export type LeaderEffect =
    * tree's last processed zxid becomes `zxid` (Leader.startZkServer).
    */
   | { type: "serving"; zxid: bigint }
-  /** A quorum logged this proposal: apply it and answer its client. */
+  /**
+   * A quorum logged this proposal: apply it and answer its client. The
+   * COMMITs to the learners come before it in the list, and a follower may
+   * answer its client as soon as one lands: apply in the same turn, or hold
+   * the leader's syncs until the tree has {@linkcode LeaderCore.lastCommitted}.
+   */
   | { type: "commit"; zxid: bigint }
   /** A client write forwarded by a learner (`Leader.REQUEST`). */
   | {

@@ -129,3 +129,36 @@ Deno.test("leader: a learner that does not ack NEWLEADER within initLimit is dro
   assert.deepEqual(at(11), ["close: no NEWLEADER ack within initLimit"]);
   assert.deepEqual(l.learnerCounts(), { learners: 1, syncedFollowers: 1, syncedObservers: 0 });
 });
+
+Deno.test("leader: a txn's COMMITs, its local commit and the syncs waiting on it come out of one call, in that order", () => {
+  // Leader.tryToCommit: COMMIT to the followers, commitProcessor.commit,
+  // then the pending SYNCs. The host applies `commit` in the same turn (or
+  // holds its own syncs until lastCommitted is applied), and a follower's
+  // SYNC follows the COMMITs on its stream, so it applies them before it
+  // answers its client's sync.
+  const l = leader();
+  join(l, 7, 2n);
+  l.receive(7, pkt(PacketType.ACK, E1), 0);
+  join(l, 8, 3n);
+  l.receive(8, pkt(PacketType.ACK, E1), 0);
+  l.propose(E1 + 1n, new Uint8Array([1]));
+  assert.deepEqual(sent(l.sync(8), 8), [], "3's sync waits for the outstanding txn");
+  l.logged(E1 + 1n);
+  assert.equal(l.lastCommitted, E1, "one ack of three: not committed");
+  const fx = l.receive(7, pkt(PacketType.ACK, E1 + 1n), 0);
+  const order = fx.map((e) =>
+    e.type === "send"
+      ? `${sent([e], e.conn).join(",")} to ${e.conn}`
+      : e.type === "commit"
+      ? `commit ${e.zxid.toString(16)}`
+      : e.type
+  );
+  assert.deepEqual(order, [
+    "COMMIT 100000001 to 7",
+    "COMMIT 100000001 to 8",
+    "commit 100000001",
+    "SYNC 0 to 8",
+  ]);
+  assert.equal(l.lastCommitted, E1 + 1n);
+  assert.deepEqual(sent(l.sync(8), 8), ["SYNC 0"], "nothing outstanding: SYNC at once");
+});
