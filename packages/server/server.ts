@@ -457,7 +457,9 @@ export class ZkServer {
       await this.#log.flush();
     } catch { /* reported by onFailure */ }
     await this.#snapshotting?.catch(() => {});
-    await this.#log.close();
+    // A failed log rejects its close too; the failure is #fatal already, and
+    // `stopped` must resolve (or a server stopping itself leaves an unhandled rejection).
+    await this.#log.close().catch(() => {});
     this.#stoppedResolve(this.#fatal);
   }
 }
