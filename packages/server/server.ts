@@ -32,6 +32,11 @@ export interface ServerStartOptions {
   clock?: Clock;
   /** Where log lines go (default console). */
   logger?: Logger;
+  /**
+   * The disk the dataDir and dataLogDir are on (default the real one,
+   * `DenoStorage`); tests pass a `SimStorage` to cut the power.
+   */
+  storage?: Storage;
 }
 
 const realClock: Clock = {
@@ -153,11 +158,11 @@ export class ZkServer {
   static async start(config: ZkConfig, opts: ServerStartOptions = {}): Promise<ZkServer> {
     const logger = opts.logger ?? consoleLogger("server");
     const clock = opts.clock ?? realClock;
-    const storage = new DenoStorage();
+    const storage = opts.storage ?? new DenoStorage();
     const logDir = joinPath(config.dataLogDir, "version-2");
     const snapDir = joinPath(config.dataDir, "version-2");
-    await Deno.mkdir(snapDir, { recursive: true });
-    await Deno.mkdir(logDir, { recursive: true });
+    await storage.mkdir(snapDir);
+    await storage.mkdir(logDir);
 
     // Recovery (FileTxnSnapLog.restore): the newest valid snapshot, then the
     // txns after it. An Apache ZooKeeper dataDir is read as it is.
