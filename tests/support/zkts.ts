@@ -34,17 +34,21 @@ export async function startZkts(opts: ApacheOptions = {}): Promise<ApacheServer>
 
   async function spawn(): Promise<void> {
     const t0 = performance.now();
-    const log = await Deno.open(logPath, { append: true, create: true, write: true });
     child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, cfgPath],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {});
-    child.stderr.pipeTo(
-      (await Deno.open(logPath, { append: true, write: true })).writable,
-    ).catch(() => {});
+    // Written chunk by chunk, as JavaProcess does: a file's `writable` may
+    // hold what it is given until it is closed, and logs() reads it live.
+    const log = Deno.openSync(logPath, { append: true, create: true });
+    const copy = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) log.writeSync(chunk);
+    };
+    Promise.all([copy(child.stdout), copy(child.stderr)]).catch(() => {}).finally(() =>
+      log.close()
+    );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
