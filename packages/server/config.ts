@@ -153,10 +153,20 @@ export function parseProperties(text: string): Map<string, string> {
     let line = lines[i].replace(/^[ \t\f]+/, "");
     if (line === "" || line[0] === "#" || line[0] === "!") continue;
     // Continuation: an odd number of trailing backslashes joins the next line.
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) {
-      line = line.slice(0, -1) + lines[++i].replace(/^[ \t\f]+/, "");
+    // Counted on each physical line (the parity of the joined line's is the
+    // same) and joined once: a regex over the growing line, and a copy of it
+    // per continuation, were quadratic in the number of lines.
+    const parts: string[] = [];
+    while (trailingBackslashes(line) % 2 === 1 && i + 1 < lines.length) {
+      parts.push(line.slice(0, -1));
+      line = lines[++i].replace(/^[ \t\f]+/, "");
     }
-    const m = line.match(/^((?:\\.|[^=:\s\\])*)\s*[=:\s]?\s*(.*)$/);
+    if (parts.length > 0) line = parts.join("") + line;
+    // Key, then `\s*(?:[=:]\s*)?`: one way only to split a run of blanks
+    // (`\s*[=:\s]?\s*` had cubically many, and a line with no match, one
+    // holding U+2028, took seconds per thousand blanks); `s`: the value runs to
+    // the end of the line, U+2028 and U+2029 included, as in Java's Properties.
+    const m = line.match(/^((?:\\.|[^=:\s\\])*)\s*(?:[=:]\s*)?(.*)$/s);
     if (!m) continue;
     const unescape = (s: string) =>
       s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => {
@@ -166,6 +176,12 @@ export function parseProperties(text: string): Map<string, string> {
     out.set(unescape(m[1]), unescape(m[2]).replace(/\s+$/, ""));
   }
   return out;
+}
+
+function trailingBackslashes(line: string): number {
+  let n = 0;
+  while (n < line.length && line.charCodeAt(line.length - 1 - n) === 0x5c) n++;
+  return n;
 }
 
 function parseIntStrict(key: string, value: string): number {

@@ -11,6 +11,25 @@ Deno.test("parseProperties reads Java properties syntax", () => {
   ]]);
 });
 
+Deno.test("parseProperties takes linear time: long blank runs, continuations, backslashes (issue 16)", () => {
+  // Found fuzzing zoo.cfg: `\s*[=:\s]?\s*` backtracked cubically on a line
+  // with no match (1000 blanks before a U+2028: 2.7 s; 4000: no end in 60 s).
+  const cases = [
+    { name: "100 000 blanks then U+2028", text: "a" + " ".repeat(100_000) + "x\u2028y" },
+    { name: "100 000 continuation lines", text: "a=" + "x\\\n".repeat(100_000) + "end" },
+    { name: "200 000 backslashes", text: "a" + "\\".repeat(200_000) + "b\u2028" },
+  ];
+  for (const c of cases) {
+    const t0 = performance.now();
+    parseProperties(c.text);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `${c.name}: ${ms.toFixed(0)} ms`);
+  }
+  assert.equal(parseProperties("a   x\u2028y").get("a"), "x\u2028y");
+  assert.equal(parseProperties("k = \\\n  v").get("k"), "v");
+  assert.equal(parseProperties("k=a\\\\\nb=c").get("b"), "c");
+});
+
 Deno.test("parseConfig applies Apache's defaults", () => {
   const c = parseConfig("tickTime=2000\ndataDir=/var/zk\nclientPort=2181\n");
   assert.equal(c.dataLogDir, "/var/zk");
