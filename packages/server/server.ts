@@ -26,6 +26,14 @@ import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
 import { Stream } from "./_stream.ts";
 import { ReadThrottle } from "./_throttle.ts";
 
+/**
+ * How long a new connection may stay silent before its first frame (the
+ * ConnectRequest) is in: Apache's `zookeeper.nio.sessionlessCnxnTimeout`
+ * (NIOServerCnxnFactory, 10 000 ms; every read re-arms it there too). Without
+ * it a half-open connection held its slot of maxClientCnxns for ever.
+ */
+const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
+
 /** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
 export interface ServerStartOptions {
   /** Override the clock (tests). */
@@ -363,10 +371,26 @@ export class ZkServer {
     const splitter = new FrameSplitter({ maxFrameBytes: this.config.juteMaxBuffer });
     const buf = new Uint8Array(64 * 1024);
     let first = true;
+    // Until its first frame is in, a connection that is silent for
+    // SESSIONLESS_CNXN_TIMEOUT_MS is closed; each read re-arms the timer.
+    const expire = () => {
+      this.#logger.warn(
+        `Closing connection ${id}: no ConnectRequest in ${SESSIONLESS_CNXN_TIMEOUT_MS} ms`,
+      );
+      sock.close();
+    };
+    let sessionless: ReturnType<typeof setTimeout> | undefined = setTimeout(
+      expire,
+      SESSIONLESS_CNXN_TIMEOUT_MS,
+    );
     try {
       for (;;) {
         const n = await sock.conn.read(buf);
         if (n === null || sock.closed) break;
+        if (sessionless !== undefined) {
+          clearTimeout(sessionless);
+          sessionless = setTimeout(expire, SESSIONLESS_CNXN_TIMEOUT_MS);
+        }
         let chunk = buf.subarray(0, n);
         if (first) {
           first = false;
@@ -380,6 +404,10 @@ export class ZkServer {
           }
         }
         const frames = splitter.push(chunk);
+        if (frames.length > 0 && sessionless !== undefined) {
+          clearTimeout(sessionless);
+          sessionless = undefined;
+        }
         chunk = buf; // frames may view buf: hand them over before the next read
         for (const f of frames) {
           // Past globalOutstandingLimit no request is taken (nor read) until
@@ -398,6 +426,7 @@ export class ZkServer {
         );
       }
     } finally {
+      clearTimeout(sessionless);
       if (!sock.closing) sock.close();
       this.#sockets.delete(id);
       this.#perform(this.core.disconnected(id));
