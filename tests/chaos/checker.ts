@@ -726,6 +726,15 @@ export function checkSequentialUnique(
   return { ok: problems.length === 0, problems };
 }
 
+/** A zxid as 0x hex when it reads as a number (bigint, number, "0x..." or decimal text), else as given. */
+function zxidText(z: bigint | number | string): string {
+  try {
+    return "0x" + BigInt(z).toString(16);
+  } catch {
+    return String(z);
+  }
+}
+
 /**
  * Checks that every member converged: the same last zxid and the same data
  * tree digest (as the `dump`/digest four-letter words report them).
@@ -746,7 +755,7 @@ export function checkConverged(
   const problems: string[] = [];
   const groups = new Map<string, string[]>();
   for (const [member, d] of digests) {
-    const k = `zxid 0x${BigInt(d.zxid).toString(16)} digest ${String(d.digest)}`;
+    const k = `zxid ${zxidText(d.zxid)} digest ${String(d.digest)}`;
     const g = groups.get(k);
     if (g) g.push(member);
     else groups.set(k, [member]);

@@ -486,7 +486,7 @@ Deno.test("checkSequentialUnique", async (t) => {
 Deno.test("checkConverged", async (t) => {
   const cases: {
     name: string;
-    digests: [string, { zxid: bigint | number; digest: number }][];
+    digests: [string, { zxid: bigint | number | string; digest: number }][];
     ok: boolean;
     problem?: RegExp;
   }[] = [
@@ -507,6 +507,14 @@ Deno.test("checkConverged", async (t) => {
       }]],
       ok: false,
       problem: /zk3: zxid 0x4/,
+    },
+    {
+      name: "a zxid as hex text and as a bigint are the same zxid",
+      digests: [["zk1", { zxid: "0x100000005", digest: 1 }], ["zk2", {
+        zxid: 0x100000005n,
+        digest: 1,
+      }]],
+      ok: true,
     },
     {
       name: "equal zxids with different digests are reported",
