@@ -447,12 +447,15 @@ export class Cluster {
     ).join("\n");
   }
 
-  /** Copies every member's logs and zoo.cfg into `dir`. */
+  /** Copies every member's logs, zoo.cfg and dataDir into `dir`. */
   async saveLogs(dir: string): Promise<void> {
     await Deno.mkdir(dir, { recursive: true });
     for (const m of this.#members) {
       await Deno.writeTextFile(`${dir}/member${m.id}-${m.kind}.log`, this.logs(m.id));
       await Deno.copyFile(`${m.dir}/zoo.cfg`, `${dir}/member${m.id}-zoo.cfg`).catch(() => {});
+      // The txn logs and snapshots, for LogFormatter (the logs are preallocated: keep them sparse).
+      await sh(["cp", "-r", "--sparse=always", m.dataDir, `${dir}/member${m.id}-data`])
+        .catch(() => {});
     }
   }
 
