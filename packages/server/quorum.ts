@@ -790,7 +790,29 @@ export class QuorumPeer {
     let containerTimer: ReturnType<typeof setInterval> | undefined;
     let sessionTimer: ReturnType<typeof setInterval> | undefined;
 
+    // The core's effects run in the order it made them, those of a core call
+    // made while running one (propose for a forwarded write, sync, revalidated)
+    // after the rest of the batch. Run at once, a nested call's bytes overtook
+    // the batch's: a learner's REQUEST sync read together with the ACK that
+    // commits a write it forwarded before it was answered (nothing outstanding
+    // any more) ahead of that write's COMMIT, still queued in the batch. An
+    // Apache 3.8 follower's CommitProcessor then takes the SYNC for a remote
+    // commit, keeps the sync at the head of its queue and answers none of its
+    // clients again (issue 13); Apache's leader queues the SYNC behind the COMMIT.
+    const batches: LeaderEffect[][] = [];
+    let draining = false;
     const fx = (effects: LeaderEffect[]): void => {
+      batches.push(effects);
+      if (draining) return;
+      draining = true;
+      try {
+        for (let i = 0; i < batches.length; i++) run(batches[i]);
+      } finally {
+        batches.length = 0;
+        draining = false;
+      }
+    };
+    const run = (effects: LeaderEffect[]): void => {
       for (const e of effects) {
         switch (e.type) {
           case "send":
