@@ -374,9 +374,10 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     logSample: [],
     failures: [],
   };
+  // Each distinct failure once, with how often it happened.
+  const failCounts = new Map<string, number>();
   const fail = (s: string) => {
-    if (report.failures.length < 50) report.failures.push(s);
-    log(`FAIL ${s}`);
+    if (failCounts.size < 50 || failCounts.has(s)) failCounts.set(s, (failCounts.get(s) ?? 0) + 1);
   };
 
   let started: ApacheServer | null = null;
@@ -449,6 +450,11 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
       report.connections++;
       return r;
     } catch (e) {
+      if (rssMib(pid()) === null) {
+        // Refused because the server is gone: one crash, not a failure per attempt.
+        if (alive) alive = false, report.crashes++, fail(`the server process ${pid()} is gone`);
+        return null;
+      }
       // Apache closes a connection past maxClientCnxns so early that connect() itself fails.
       if (running() && !refusedOk) fail(`connect failed: ${(e as Error).message}`);
       return null;
@@ -836,6 +842,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     }
   }
   if (started) await started.stop();
+  report.failures = [...failCounts].map(([f, n]) => n > 1 ? `${f} (x${n})` : f);
   return report;
 }
 
