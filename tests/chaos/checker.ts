@@ -4,6 +4,12 @@
  * key since linearizability is compositional), and the end-of-run checks: every
  * acknowledged write present, sequential names unique, members converged.
  *
+ * Speed (checker_bench.ts): a linearizable key of 10,000 ops by 5 clients is
+ * checked in tens of ms, and in a few hundred with 20% unknown writes. A
+ * history that is not linearizable must be searched to exhaustion; with
+ * unknown ops pending that can take longer than the budget, and is then
+ * reported as `timedOut` (not ok, and not proven bad).
+ *
  * @example Checking a two-client history
  * ```ts
  * import { checkLinearizable } from "./checker.ts";
