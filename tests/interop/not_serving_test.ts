@@ -8,7 +8,7 @@
  * masked.
  */
 import assert from "node:assert/strict";
-import { ADMIN_COMMANDS } from "@zkts/server";
+import { ADMIN_COMMANDS, FOUR_LETTER_WORDS } from "@zkts/server";
 import { interopTest } from "../support/oracle.ts";
 import {
   type ApacheEnsemble,
@@ -22,26 +22,7 @@ import {
 import { startZktsEnsemble } from "../support/zkts.ts";
 
 /** Every word of FourLetterCommands that zkts answers. */
-const WORDS = [
-  "conf",
-  "cons",
-  "crst",
-  "dirs",
-  "dump",
-  "envi",
-  "gtmk",
-  "ruok",
-  "stmk",
-  "srst",
-  "srvr",
-  "stat",
-  "wchc",
-  "wchp",
-  "wchs",
-  "mntr",
-  "isro",
-  "hash",
-] as const;
+const WORDS = FOUR_LETTER_WORDS;
 
 /** Environment keys both runtimes have; their values are the machine's and the runtime's. */
 const ENV_KEYS = [
