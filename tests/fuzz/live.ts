@@ -92,11 +92,19 @@ export interface FuzzReport {
   logSample: string[];
   /** Everything that broke a check; empty when the run passed. */
   failures: string[];
+  /**
+   * What Apache does and zkts must not, recorded instead of failing when the
+   * target is Apache: its per-address count lags a burst of connects, its
+   * expiry queue closes a half-open connection 10 to 20 s after the last read.
+   */
+  notes: string[];
 }
 
 const JUTE_MAXBUFFER = 0xfffff;
 /** A half-open connection must be gone by then: Apache's sessionlessCnxnTimeout is 10 s. */
 const HALF_OPEN_BOUND_MS = 12_500;
+/** Apache's ExpiryQueue rounds up to its 10 s interval: 10 to 20 s. */
+const HALF_OPEN_BOUND_MS_APACHE = 21_000;
 
 /** mulberry32: small, seeded, replayable. */
 class Prng {
@@ -373,12 +381,20 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     logLines: 0,
     logSample: [],
     failures: [],
+    notes: [],
   };
   // Each distinct failure once, with how often it happened.
   const failCounts = new Map<string, number>();
   const fail = (s: string) => {
     if (failCounts.size < 50 || failCounts.has(s)) failCounts.set(s, (failCounts.get(s) ?? 0) + 1);
   };
+  const noteCounts = new Map<string, number>();
+  /** A failure on zkts; a note on Apache (see {@linkcode FuzzReport.notes}). */
+  const strictly = (s: string) => {
+    if (target === "zkts") return fail(s);
+    if (noteCounts.size < 50 || noteCounts.has(s)) noteCounts.set(s, (noteCounts.get(s) ?? 0) + 1);
+  };
+  const halfOpenBoundMs = target === "zkts" ? HALF_OPEN_BOUND_MS : HALF_OPEN_BOUND_MS_APACHE;
 
   let started: ApacheServer | null = null;
   let server = opts.server;
@@ -456,7 +472,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
         return null;
       }
       // Apache closes a connection past maxClientCnxns so early that connect() itself fails.
-      if (running() && !refusedOk) fail(`connect failed: ${(e as Error).message}`);
+      if (running() && !refusedOk) strictly(`connect failed: ${(e as Error).message}`);
       return null;
     }
   }
@@ -559,9 +575,9 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
       report.badConnections++;
       try {
         if (rnd.chance(0.5)) await r.write(frame(CONNECT_BODY).subarray(0, 1 + rnd.int(20)));
-        const ms = await r.waitClosed(HALF_OPEN_BOUND_MS);
+        const ms = await r.waitClosed(halfOpenBoundMs);
         kind("halfOpen", ms);
-        if (ms === null && alive) fail(`halfOpen: not closed within ${HALF_OPEN_BOUND_MS} ms`);
+        if (ms === null && alive) strictly(`halfOpen: not closed within ${halfOpenBoundMs} ms`);
       } finally {
         await r.close();
       }
@@ -626,7 +642,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     for (const c of closed) kind("connectionFlood", c);
     // The valid sessions hold some slots already: at least the 6 extra must go.
     if (refused.length < 6 && alive) {
-      fail(
+      strictly(
         `connectionFlood: ${n} connections past maxClientCnxns=${maxCnxns}, only ${refused.length} refused`,
       );
     }
@@ -843,6 +859,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
   }
   if (started) await started.stop();
   report.failures = [...failCounts].map(([f, n]) => n > 1 ? `${f} (x${n})` : f);
+  report.notes = [...noteCounts].map(([f, n]) => n > 1 ? `${f} (x${n})` : f);
   return report;
 }
 
@@ -887,8 +904,10 @@ if (import.meta.main) {
   opts.seed ??= Date.now() & 0x7fffffff;
   console.log(`fuzz: seed ${opts.seed} target ${opts.target ?? "zkts"}`);
   const r = await runFuzz(opts);
-  const { failures: _, ...figures } = r;
+  const { failures: _, notes: _n, logSample: _l, ...figures } = r;
   console.log(JSON.stringify(figures));
+  for (const l of r.logSample) console.log(`LOG ${l}`);
+  for (const f of r.notes) console.log(`NOTE ${f}`);
   for (const f of r.failures) console.log(`FAIL ${f}`);
   console.log(summary(r));
   Deno.exit(r.failures.length === 0 ? 0 : 1);
