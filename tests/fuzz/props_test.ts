@@ -52,20 +52,38 @@ const SLOW_MS = 250;
 const ALLOC_MAX = 32 * 1024 * 1024;
 
 /** Runs `f`; anything but `typed` (or a value) fails, and so does a slow or huge one. */
+/** Per decoder: how many inputs gave a value, how many the typed error. */
+const outcomes = new Map<string, { ok: number; typed: number }>();
+function count(what: string, ok: boolean): void {
+  const o = outcomes.get(what) ?? { ok: 0, typed: 0 };
+  if (ok) o.ok++;
+  else o.typed++;
+  outcomes.set(what, o);
+}
+/** The property was not vacuous: some inputs decoded, some were refused. */
+function bothSeen(what: string): void {
+  const o = outcomes.get(what);
+  assert.ok(o && o.ok > 0 && o.typed > 0, `${what}: ${JSON.stringify(o)}`);
+}
+
 function onlyTyped(
   what: string,
   typed: (abstract new (...a: never[]) => Error)[],
   f: () => unknown,
 ): void {
+  let counted = false;
   const once = (): number => {
     const t0 = performance.now();
+    let ok = true;
     try {
       f();
     } catch (e) {
       if (!typed.some((t) => e instanceof t)) {
         throw new Error(`${what}: untyped ${(e as Error)?.stack ?? String(e)}`);
       }
+      ok = false;
     }
+    if (!counted) count(what, ok), counted = true;
     return performance.now() - t0;
   };
   const ext0 = Deno.memoryUsage().external;
@@ -91,11 +109,13 @@ async function onlyTypedAsync(
   try {
     const r = await Promise.race([f().then(() => "ok" as const), hang]);
     assert.notEqual(r, "hang", `${what}: no answer in ${deadlineMs} ms`);
+    count(what, true);
   } catch (e) {
     if (e instanceof assert.AssertionError) throw e;
     if (!typed.some((t) => e instanceof t)) {
       throw new Error(`${what}: untyped ${(e as Error)?.stack ?? String(e)}`);
     }
+    count(what, false);
   } finally {
     clearTimeout(timer);
   }
@@ -359,6 +379,7 @@ Deno.test("zoo.cfg: any text gives a config or a ConfigError, quickly", () => {
     ),
     params(1500),
   );
+  bothSeen("parseConfig");
 });
 
 // ---- txn log and snapshot files -------------------------------------------------
@@ -432,6 +453,8 @@ Deno.test("txn log: mutated segments read back, truncate or raise TxnLogCorruptE
     ),
     params(300),
   );
+  bothSeen("readTxnLog");
+  bothSeen("TxnLog.open");
 });
 
 Deno.test("txn log: a random file as a segment is refused or read, never more", async () => {
@@ -504,6 +527,7 @@ Deno.test("snapshot: mutated snapshots (plain, gz, snappy) read back or raise Sn
     ),
     params(300),
   );
+  bothSeen("readSnapshot");
 });
 
 // ---- election and quorum peers --------------------------------------------------
@@ -535,6 +559,8 @@ Deno.test("election: notifications, initial messages and frames decode or raise 
     }),
     params(2000),
   );
+  bothSeen("decodeNotification");
+  bothSeen("decodeInitialMessage");
 });
 
 Deno.test("quorum: PacketReader takes mutated packet streams in any split, or raises JuteDecodeError", () => {
@@ -580,4 +606,5 @@ Deno.test("quorum: PacketReader takes mutated packet streams in any split, or ra
     ),
     params(1500),
   );
+  bothSeen("PacketReader");
 });
