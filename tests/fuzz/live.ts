@@ -83,6 +83,8 @@ export interface FuzzReport {
   crashes: number;
   rssMibMax: number;
   rssMibStart: number;
+  /** RSS once the attacks are over (before ruok/srvr). */
+  rssMibEnd: number;
   validOps: number;
   watchEvents: number;
   /** Per attack kind: how many ran, how many the server closed, the slowest close (ms). */
@@ -375,6 +377,7 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
     crashes: 0,
     rssMibMax: 0,
     rssMibStart: 0,
+    rssMibEnd: 0,
     validOps: 0,
     watchEvents: 0,
     kinds: {},
@@ -597,6 +600,58 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
           if (closed !== null) break;
         }
         kind("slowLoris", closed);
+      } finally {
+        await r.close();
+      }
+    },
+    async bigFrames(rnd) {
+      // Valid frames near jute.maxbuffer: a multiRead of thousands of getData
+      // (its reply is larger than the request), SetWatches on thousands of
+      // paths, an ephemeral create with ~1 MiB of data.
+      const r = await open();
+      if (!r) return;
+      report.badConnections++;
+      try {
+        await r.write(frame(CONNECT_BODY));
+        await r.waitBytes(41, 1000);
+        const which = rnd.int(3);
+        let body: Uint8Array;
+        let op: number;
+        if (which === 0) {
+          op = OpCode.multiRead;
+          const n = 1000 + rnd.int(20_000);
+          body = encode(MultiOperationRecord, {
+            ops: Array.from({ length: n }, () => ({
+              type: OpCode.getData,
+              request: { path: "/", watch: false },
+            })),
+          });
+        } else if (which === 1) {
+          op = OpCode.setWatches;
+          const n = 1000 + rnd.int(40_000);
+          const paths = Array.from({ length: n }, (_, i) => `/w/${i}`);
+          body = encode(SetWatches, {
+            relativeZxid: 0n,
+            dataWatches: paths,
+            existWatches: paths,
+            childWatches: [],
+          });
+        } else {
+          op = OpCode.create;
+          body = encode(CreateRequest, {
+            path: `/rbig${rnd.int(1000)}`,
+            data: new Uint8Array(JUTE_MAXBUFFER - 200 - rnd.int(1000)),
+            acl: ACL,
+            flags: 1,
+          });
+        }
+        const payload = cat(encode(RequestHeader, { xid: 1, type: op }), body);
+        if (payload.length > JUTE_MAXBUFFER) return; // valid ones only here
+        await r.write(frame(payload));
+        report.frames += 2;
+        // A reply (or a close) must come; then we go, without reading it all.
+        await r.waitBytes(41 + 16, 5000);
+        kind("bigFrames", await r.waitClosed(100));
       } finally {
         await r.close();
       }
@@ -827,7 +882,10 @@ export async function runFuzz(opts: FuzzOptions = {}): Promise<FuzzReport> {
   const rss = rssMib(pid());
   if (rss === null) {
     if (alive) report.crashes++, fail("the server process is gone at the end");
-  } else report.rssMibMax = Math.max(report.rssMibMax, rss);
+  } else {
+    report.rssMibMax = Math.max(report.rssMibMax, rss);
+    report.rssMibEnd = rss;
+  }
   if (report.rssMibMax > rssBound) {
     fail(`RSS ${report.rssMibMax.toFixed(0)} MiB over the bound ${rssBound} MiB`);
   }
