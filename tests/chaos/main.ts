@@ -32,7 +32,15 @@ import {
   checkSequentialUnique,
 } from "./checker.ts";
 import { healAll, NEMESES, type NemesisName, Prng, runNemesis } from "./nemesis.ts";
-import { probeWrite, readFinal, registerKeys, runWorkload, SEQ_PARENT, setup } from "./workload.ts";
+import {
+  probeWrite,
+  readFinal,
+  registerKeys,
+  runWorkload,
+  SEQ_PARENT,
+  setup,
+  type Workload,
+} from "./workload.ts";
 
 /** The ensemble kinds a run can have. */
 export type EnsembleKind = "zkts" | "apache" | "mixed";
@@ -122,15 +130,17 @@ export async function runOne(
   let servedAgainMs: number | null = null;
   let faults = 0;
   let report: RunReport | undefined;
+  let workload: Workload | undefined;
   try {
     await setup(cluster, keys);
-    const workload = runWorkload({
+    workload = runWorkload({
       cluster,
       recorder,
       random: random.fork(),
       keys,
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       readsWithoutSync: plan.readsWithoutSync,
+      firstValue: opts.index * 1_000_000 + 1,
     });
     // A quiet start, so the history begins with the ensemble serving.
     await new Promise((r) => setTimeout(r, 1500));
@@ -236,6 +246,9 @@ export async function runOne(
     }
     return report;
   } finally {
+    // A run that failed half-way must not leave clients behind: the next run's members have
+    // the same addresses.
+    await workload?.stop();
     await cluster.stop();
   }
 }

@@ -50,6 +50,12 @@ export interface WorkloadOptions {
    * answer stale data, which the checker must catch). Default false.
    */
   readsWithoutSync?: boolean;
+  /**
+   * The first value written; the run's values count up from it. Runs of one
+   * invocation start far apart, so a value from another run would show.
+   * Default 1.
+   */
+  firstValue?: number;
 }
 
 /** What the clients did, for the end-of-run checks. */
@@ -124,7 +130,7 @@ export function runWorkload(opts: WorkloadOptions): Workload {
   const result: WorkloadResult = { acked: [], sequential: [], counts: { ok: 0, fail: 0, info: 0 } };
   let stopping = false;
   let nextProcess = 0;
-  let nextValue = 1;
+  let nextValue = opts.firstValue ?? 1;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function client(member: number, r: Prng): Promise<void> {
