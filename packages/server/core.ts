@@ -219,6 +219,13 @@ export class Conn {
   handshaken = false;
   /** The session is set up; requests are taken. */
   established = false;
+  /**
+   * Requests that came behind the ConnectRequest before the session was set
+   * up (copies), taken in order once it is: Apache stops reading then
+   * (disableRecv), and the Java client sends SetWatches and auth at once.
+   */
+  held: Uint8Array[] = [];
+  heldBytes = 0;
   /** No more input taken (closing). */
   closing = false;
   /** Whether the client sent the readOnly byte (old clients do not). */
@@ -344,6 +351,14 @@ const LAST_OP: Record<number, string> = {
 function emptyEffects(): Effects {
   return { persist: [], send: [], close: [] };
 }
+
+/**
+ * Requests a connection may send behind its ConnectRequest before the
+ * session is set up (the Java client sends SetWatches and its auth packets
+ * at once); past either limit the connection is closed.
+ */
+const HELD_FRAMES_MAX = 1024;
+const HELD_BYTES_MAX = 16 * 1024 * 1024;
 
 /**
  * The standalone server's core. The shell feeds it; it never blocks.
@@ -540,6 +555,7 @@ export class ServerCore {
     this.stats.packetsReceived++;
     try {
       if (!c.handshaken) this.#onConnect(c, frame);
+      else if (!c.established) this.#hold(c, frame);
       else this.#onRequest(c, frame);
     } catch (e) {
       this.#log.warn(`Closing connection: ${e instanceof Error ? e.message : String(e)}`, {
@@ -647,6 +663,20 @@ export class ServerCore {
     if (valid) {
       c.established = true;
       this.#bySession.set(c.sessionId, c);
+      const held = c.held.splice(0);
+      c.heldBytes = 0;
+      for (const frame of held) {
+        if (c.closing) break;
+        try {
+          this.#onRequest(c, frame);
+        } catch (e) {
+          this.#log.warn(`Closing connection: ${e instanceof Error ? e.message : String(e)}`, {
+            client: `${c.host}:${c.port}`,
+            session: c.sessionId,
+          });
+          this.#close(c);
+        }
+      }
     } else {
       this.#log.info(
         `Invalid session 0x${
@@ -655,6 +685,17 @@ export class ServerCore {
       );
       this.#close(c);
     }
+  }
+
+  /** A request before the session is set up waits for it (a copy: frames are borrowed). */
+  #hold(c: Conn, frame: Uint8Array): void {
+    c.heldBytes += frame.length;
+    if (c.held.length >= HELD_FRAMES_MAX || c.heldBytes > HELD_BYTES_MAX) {
+      throw new Error(
+        `more than ${HELD_FRAMES_MAX} requests or ${HELD_BYTES_MAX} bytes before the session was established`,
+      );
+    }
+    c.held.push(frame.slice());
   }
 
   #onRequest(c: Conn, frame: Uint8Array): void {
