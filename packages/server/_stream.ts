@@ -8,6 +8,14 @@
  * @module
  */
 
+/**
+ * How long a new connection may stay silent before its first frame (the
+ * ConnectRequest) is in: Apache's `zookeeper.nio.sessionlessCnxnTimeout`
+ * (NIOServerCnxnFactory, 10 000 ms; every read re-arms it there too). Without
+ * it a half-open connection held its slot of maxClientCnxns for ever.
+ */
+export const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
+
 /** A byte stream to a peer or client, with a write queue. */
 export class Stream {
   readonly conn: Deno.TcpConn;

@@ -55,7 +55,7 @@ import {
 } from "./core.ts";
 import { adminApp, type AdminHost, metricsApp } from "./admin.ts";
 import { loadDataDir, trackSession } from "./data_dir.ts";
-import { Stream } from "./_stream.ts";
+import { SESSIONLESS_CNXN_TIMEOUT_MS, Stream } from "./_stream.ts";
 import { ReadThrottle } from "./_throttle.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
@@ -659,11 +659,33 @@ export class QuorumPeer {
     const splitter = new FrameSplitter({ maxFrameBytes: this.config.juteMaxBuffer });
     const buf = new Uint8Array(64 * 1024);
     let first = true;
-    let core: ServerCore | undefined;
+    // Counted at once (maxClientCnxns), as the standalone server and Apache's
+    // factories count a connection when it is accepted.
+    let core: ServerCore | undefined = this.#core;
+    if (core) {
+      const addr = s.conn.remoteAddr as Deno.NetAddr;
+      this.#clientFx(core.connect(id, addr.hostname, addr.port));
+    }
+    // Until its first frame is in, a connection silent for
+    // SESSIONLESS_CNXN_TIMEOUT_MS is closed; each read re-arms the timer.
+    const expire = () => {
+      this.#logger.warn(
+        `Closing connection ${id}: no ConnectRequest in ${SESSIONLESS_CNXN_TIMEOUT_MS} ms`,
+      );
+      s.close();
+    };
+    let sessionless: ReturnType<typeof setTimeout> | undefined = setTimeout(
+      expire,
+      SESSIONLESS_CNXN_TIMEOUT_MS,
+    );
     try {
       for (;;) {
         const n = await s.conn.read(buf);
         if (n === null || s.closed) break;
+        if (sessionless !== undefined) {
+          clearTimeout(sessionless);
+          sessionless = setTimeout(expire, SESSIONLESS_CNXN_TIMEOUT_MS);
+        }
         const chunk = buf.subarray(0, n);
         if (first) {
           first = false;
@@ -675,16 +697,20 @@ export class QuorumPeer {
             s.write(new TextEncoder().encode(text));
             s.closeAfterWrite();
             this.#clients.delete(id);
+            if (core && core === this.#core) this.#clientFx(core.disconnected(id));
+            core = undefined;
             return;
           }
           // Not serving: the connection is dropped (ZooKeeperServer not running).
-          core = this.#core;
           if (!core) break;
-          const addr = s.conn.remoteAddr as Deno.NetAddr;
-          this.#clientFx(core.connect(id, addr.hostname, addr.port));
         }
         if (core !== this.#core) break; // the role changed under this connection
-        for (const f of splitter.push(chunk)) {
+        const frames = splitter.push(chunk);
+        if (frames.length > 0 && sessionless !== undefined) {
+          clearTimeout(sessionless);
+          sessionless = undefined;
+        }
+        for (const f of frames) {
           if (this.#throttle.throttled) {
             await this.#throttle.admit(() => !s.closed && core === this.#core);
           }
@@ -694,7 +720,11 @@ export class QuorumPeer {
           if (c && c.sessionId !== 0n) this.#touch?.(c.sessionId, c.sessionTimeoutMs);
         }
       }
-    } catch { /* closed */ }
+    } catch {
+      /* closed */
+    } finally {
+      clearTimeout(sessionless);
+    }
     if (this.#clients.get(id) === s) {
       s.close();
       this.#clients.delete(id);

@@ -23,16 +23,8 @@ import { adminApp, metricsApp } from "./admin.ts";
 import { loadDataDir } from "./data_dir.ts";
 import { consoleLogger, type Logger } from "./log.ts";
 import { fourLetterWord, isFourLetterWord } from "./four_letter.ts";
-import { Stream } from "./_stream.ts";
+import { SESSIONLESS_CNXN_TIMEOUT_MS, Stream } from "./_stream.ts";
 import { ReadThrottle } from "./_throttle.ts";
-
-/**
- * How long a new connection may stay silent before its first frame (the
- * ConnectRequest) is in: Apache's `zookeeper.nio.sessionlessCnxnTimeout`
- * (NIOServerCnxnFactory, 10 000 ms; every read re-arms it there too). Without
- * it a half-open connection held its slot of maxClientCnxns for ever.
- */
-const SESSIONLESS_CNXN_TIMEOUT_MS = 10_000;
 
 /** What {@linkcode ZkServer.start} needs beyond zoo.cfg. */
 export interface ServerStartOptions {

@@ -101,18 +101,34 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a request pipelined behind the ConnectRequest is served by a follower too",
+  name:
+    "a follower: a pipelined request is served; silent connections count in maxClientCnxns and close after 10 s",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using ens = await startZktsEnsemble(3, { forceSync: false, tickTime: 500 });
+    await using ens = await startZktsEnsemble(3, {
+      forceSync: false,
+      tickTime: 500,
+      extra: { maxClientCnxns: 3 },
+    });
     const leader = await ens.leader();
     const follower = ens.members.find((m) => m.id !== leader)!;
-    const r = await exchange(
-      follower.clientPort,
-      new Uint8Array([...CONNECT, ...GET_ROOT]),
-      3_000,
-    );
+    const port = follower.clientPort;
+    const r = await exchange(port, new Uint8Array([...CONNECT, ...GET_ROOT]), 3_000);
     assert.ok(r.received > 41, `got ${r.received} bytes: the ConnectResponse, then the reply`);
+    await new Promise((res) => setTimeout(res, 300)); // its slot is given back
+    const silent = [0, 1, 2].map(() => exchange(port, new Uint8Array(0), 14_000));
+    await new Promise((res) => setTimeout(res, 500));
+    const fourth = await exchange(port, new Uint8Array(0), 5_000);
+    assert.ok(
+      fourth.closedAfterMs !== null && fourth.closedAfterMs < 2_000,
+      `a 4th connection from one address is refused at once: ${fourth.closedAfterMs}`,
+    );
+    for (const s of await Promise.all(silent)) {
+      assert.ok(
+        s.closedAfterMs !== null && s.closedAfterMs >= 9_000 && s.closedAfterMs < 13_000,
+        `a silent connection closes after 10 s: ${s.closedAfterMs}`,
+      );
+    }
   },
 });
