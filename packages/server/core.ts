@@ -798,7 +798,9 @@ export class ServerCore {
       return;
     }
     // Request.isValid: unknown ops (and a bare check) get Unimplemented, then
-    // the session's connection is closed (UnimplementedRequestProcessor).
+    // the session's connection is closed (UnimplementedRequestProcessor). The
+    // reply's zxid is the request's, -1: it never had one. (Apache 3.8 answers
+    // a bare check with nothing at all; zkts answers it as an unknown op.)
     this.#log.warn(`Received packet at server of unknown type ${h.type}`, {
       client: `${c.host}:${c.port}`,
       session: c.sessionId,
@@ -806,7 +808,7 @@ export class ServerCore {
     this.#sendFrame(
       c,
       this.#frame(
-        { xid: h.xid, zxid: this.tree.lastProcessedZxid, err: ErrorCode.Unimplemented },
+        { xid: h.xid, zxid: -1n, err: ErrorCode.Unimplemented },
         null,
         null,
       ),

@@ -141,6 +141,9 @@ Deno.test("core: unknown ops get Unimplemented and the connection closes", () =>
   open(1);
   const fx = core.receive(1, request(9, 999));
   assert.deepEqual(replies(fx, 1).map((r) => r.err), [ErrorCode.Unimplemented]);
+  // UnimplementedRequestProcessor: the reply carries the request's zxid, -1.
+  const h = ReplyHeader.read(new JuteReader(fx.send[0].bytes.subarray(4)));
+  assert.equal(h.zxid, -1n);
   assert.deepEqual(fx.close, [1]);
 });
 
