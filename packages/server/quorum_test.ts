@@ -440,12 +440,12 @@ class FailingLogDisk extends SyncSpy {
   failing = false;
   override async open(path: string, options?: OpenOptions): Promise<StorageFile> {
     const file = await super.open(path, options);
-    const disk = this;
+    const failing = () => this.failing;
     return new Proxy(file, {
       get(target, key) {
         if ((key === "sync" || key === "syncData") && /\/log\.[0-9a-f]+$/.test(target.path)) {
           return () =>
-            disk.failing ? Promise.reject(new Error("EIO: the disk failed")) : target[key]();
+            failing() ? Promise.reject(new Error("EIO: the disk failed")) : target[key]();
         }
         const v = Reflect.get(target, key);
         return typeof v === "function" ? v.bind(target) : v;
