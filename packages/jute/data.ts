@@ -14,7 +14,9 @@ import type { JuteWriter } from "./writer.ts";
  * `Id` of zookeeper.jute (`org.apache.zookeeper.data.Id`).
  */
 export interface Id {
+  /** The auth scheme: `world`, `auth`, `digest`, `ip`, `x509`, `sasl` or another provider's. */
   scheme: string;
+  /** The identity within the scheme, in its form (`anyone`; `user:base64(sha1(user:password))` for digest; an address for ip). */
   id: string;
 }
 
@@ -52,7 +54,9 @@ export const Id: JuteRecord<Id> = {
  * `ACL` of zookeeper.jute (`org.apache.zookeeper.data.ACL`).
  */
 export interface ACL {
+  /** The permission bits granted (`Perms`: read 1, write 2, create 4, delete 8, admin 16). */
   perms: number;
+  /** Whom the permissions are granted to. */
   id: Id;
 }
 

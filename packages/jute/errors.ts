@@ -26,6 +26,8 @@ export class JuteDecodeError extends Error {
   readonly reason: string;
 
   /**
+   * Creates the error for a record that failed to decode at `offset`.
+   *
    * @param reason what went wrong, e.g. `"truncated: int needs 4 bytes, 2 left"`
    * @param offset byte offset of the problem
    * @param record the record being decoded, if known
@@ -78,6 +80,8 @@ export class FrameLengthError extends Error {
   readonly maxFrameBytes: number;
 
   /**
+   * Creates the error for a frame whose length prefix is negative or over the limit.
+   *
    * @param length the offending length
    * @param maxFrameBytes the limit in force
    */

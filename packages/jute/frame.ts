@@ -70,7 +70,11 @@ export class FrameSplitter {
   #body: Uint8Array | null = null;
   #bodyLen = 0;
 
-  /** @param options see {@linkcode FrameSplitterOptions} */
+  /**
+   * Creates a splitter with nothing buffered.
+   *
+   * @param options see {@linkcode FrameSplitterOptions}
+   */
   constructor(options: FrameSplitterOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? JUTE_MAXBUFFER_DEFAULT;
   }

@@ -16,10 +16,15 @@ import { readStr, writeStr } from "./_strings.ts";
  * `ConnectRequest` of zookeeper.jute (`org.apache.zookeeper.proto.ConnectRequest`).
  */
 export interface ConnectRequest {
+  /** The client's protocol version; 0 in every Apache release. */
   protocolVersion: number;
+  /** The last zxid the client has seen; a server that has seen less refuses the session. */
   lastZxidSeen: bigint;
+  /** The session timeout the client asks for, in milliseconds; the server clamps it to its min and max. */
   timeOut: number;
+  /** The session to re-attach, or 0 to open a new one. */
   sessionId: bigint;
+  /** The session's password from the ConnectResponse that opened it; 16 zero bytes for a new session. */
   passwd: Uint8Array | null;
   /**
    * Whether the client accepts a read-only server (request) or the server is
@@ -72,9 +77,13 @@ export const ConnectRequest: JuteRecord<ConnectRequest> = {
  * `ConnectResponse` of zookeeper.jute (`org.apache.zookeeper.proto.ConnectResponse`).
  */
 export interface ConnectResponse {
+  /** The server's protocol version; 0 in every Apache release. */
   protocolVersion: number;
+  /** The negotiated session timeout, in milliseconds; 0 when the session is refused. */
   timeOut: number;
+  /** The session's id; 0 when the session is refused (expired, or unknown password). */
   sessionId: bigint;
+  /** The session's password, which the client sends back to re-attach. */
   passwd: Uint8Array | null;
   /**
    * Whether the client accepts a read-only server (request) or the server is
@@ -125,9 +134,13 @@ export const ConnectResponse: JuteRecord<ConnectResponse> = {
  * `SetWatches` of zookeeper.jute (`org.apache.zookeeper.proto.SetWatches`).
  */
 export interface SetWatches {
+  /** The last zxid the client has seen; a watched change after it fires at once. */
   relativeZxid: bigint;
+  /** Paths with a data watch (getData). */
   dataWatches: string[];
+  /** Paths with an exists watch on a znode that did not exist. */
   existWatches: string[];
+  /** Paths with a child watch (getChildren). */
   childWatches: string[];
 }
 
@@ -167,11 +180,17 @@ export const SetWatches: JuteRecord<SetWatches> = {
  * `SetWatches2` of zookeeper.jute (`org.apache.zookeeper.proto.SetWatches2`).
  */
 export interface SetWatches2 {
+  /** The last zxid the client has seen; a watched change after it fires at once. */
   relativeZxid: bigint;
+  /** Paths with a data watch (getData). */
   dataWatches: string[];
+  /** Paths with an exists watch on a znode that did not exist. */
   existWatches: string[];
+  /** Paths with a child watch (getChildren). */
   childWatches: string[];
+  /** Paths with a persistent watch (addWatch, `AddWatchMode.Persistent`). */
   persistentWatches: string[];
+  /** Paths with a persistent recursive watch (addWatch, `AddWatchMode.PersistentRecursive`). */
   persistentRecursiveWatches: string[];
 }
 
@@ -215,7 +234,9 @@ export const SetWatches2: JuteRecord<SetWatches2> = {
  * `RequestHeader` of zookeeper.jute (`org.apache.zookeeper.proto.RequestHeader`).
  */
 export interface RequestHeader {
+  /** The client's request number, echoed in the reply; special requests use fixed negative xids (`Xid`). */
   xid: number;
+  /** The op code (`OpCode`). */
   type: number;
 }
 
@@ -251,8 +272,11 @@ export const RequestHeader: JuteRecord<RequestHeader> = {
  * `MultiHeader` of zookeeper.jute (`org.apache.zookeeper.proto.MultiHeader`).
  */
 export interface MultiHeader {
+  /** The op code of the op or result that follows; -1 for an error result and on the end marker. */
   type: number;
+  /** Whether this header ends the multi; nothing follows it. */
   done: boolean;
+  /** The error code of the result that follows (0 unless it is an error result); -1 in requests and on the end marker. */
   err: number;
 }
 
@@ -290,8 +314,11 @@ export const MultiHeader: JuteRecord<MultiHeader> = {
  * `AuthPacket` of zookeeper.jute (`org.apache.zookeeper.proto.AuthPacket`).
  */
 export interface AuthPacket {
+  /** Unused by the server; Apache's client sends 0. */
   type: number;
+  /** The auth scheme, e.g. `digest`. */
   scheme: string;
+  /** The credentials in the scheme's form (`user:password` for digest). */
   auth: Uint8Array | null;
 }
 
@@ -329,8 +356,11 @@ export const AuthPacket: JuteRecord<AuthPacket> = {
  * `ReplyHeader` of zookeeper.jute (`org.apache.zookeeper.proto.ReplyHeader`).
  */
 export interface ReplyHeader {
+  /** The request's xid, or a special one (`Xid`): -1 for a watch event, -2 for a ping, -4 for auth. */
   xid: number;
+  /** The last zxid the server had processed when it replied; -1 on a watch event. */
   zxid: bigint;
+  /** The error code (`ErrorCode`); 0 for success. */
   err: number;
 }
 
@@ -368,7 +398,9 @@ export const ReplyHeader: JuteRecord<ReplyHeader> = {
  * `GetDataRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetDataRequest`).
  */
 export interface GetDataRequest {
+  /** The znode's path. */
   path: string;
+  /** Whether to leave a data watch on the znode. */
   watch: boolean;
 }
 
@@ -404,8 +436,11 @@ export const GetDataRequest: JuteRecord<GetDataRequest> = {
  * `SetDataRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetDataRequest`).
  */
 export interface SetDataRequest {
+  /** The znode's path. */
   path: string;
+  /** The new data; null stores no data. */
   data: Uint8Array | null;
+  /** The expected data version; -1 matches any. */
   version: number;
 }
 
@@ -443,9 +478,13 @@ export const SetDataRequest: JuteRecord<SetDataRequest> = {
  * `ReconfigRequest` of zookeeper.jute (`org.apache.zookeeper.proto.ReconfigRequest`).
  */
 export interface ReconfigRequest {
+  /** Servers to add (incremental), as comma-separated `server.N=…` specs; null when not given. */
   joiningServers: string | null;
+  /** Server ids to remove (incremental), comma-separated; null when not given. */
   leavingServers: string | null;
+  /** The whole new membership (non-incremental), as comma-separated `server.N=…` specs; null when not given. */
   newMembers: string | null;
+  /** The config version the reconfig expects to replace; -1 for any. */
   curConfigId: bigint;
 }
 
@@ -485,6 +524,7 @@ export const ReconfigRequest: JuteRecord<ReconfigRequest> = {
  * `SetDataResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SetDataResponse`).
  */
 export interface SetDataResponse {
+  /** The znode's stat after the write. */
   stat: Stat;
 }
 
@@ -518,6 +558,7 @@ export const SetDataResponse: JuteRecord<SetDataResponse> = {
  * `GetSASLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetSASLRequest`).
  */
 export interface GetSASLRequest {
+  /** The client's SASL token. */
   token: Uint8Array | null;
 }
 
@@ -551,6 +592,7 @@ export const GetSASLRequest: JuteRecord<GetSASLRequest> = {
  * `SetSASLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetSASLRequest`).
  */
 export interface SetSASLRequest {
+  /** The SASL token. */
   token: Uint8Array | null;
 }
 
@@ -584,6 +626,7 @@ export const SetSASLRequest: JuteRecord<SetSASLRequest> = {
  * `SetSASLResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SetSASLResponse`).
  */
 export interface SetSASLResponse {
+  /** The server's SASL challenge or final token. */
   token: Uint8Array | null;
 }
 
@@ -617,9 +660,13 @@ export const SetSASLResponse: JuteRecord<SetSASLResponse> = {
  * `CreateRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CreateRequest`).
  */
 export interface CreateRequest {
+  /** The path to create; for a sequential mode, the prefix the sequence number is appended to. */
   path: string;
+  /** The new znode's data. */
   data: Uint8Array | null;
+  /** The new znode's ACL; must not be empty. */
   acl: ACL[];
+  /** The `CreateMode`, as its flag number. */
   flags: number;
 }
 
@@ -659,10 +706,15 @@ export const CreateRequest: JuteRecord<CreateRequest> = {
  * `CreateTTLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CreateTTLRequest`).
  */
 export interface CreateTTLRequest {
+  /** The path to create; for a sequential mode, the prefix the sequence number is appended to. */
   path: string;
+  /** The new znode's data. */
   data: Uint8Array | null;
+  /** The new znode's ACL; must not be empty. */
   acl: ACL[];
+  /** The `CreateMode`, as its flag number (a TTL mode). */
   flags: number;
+  /** The time to live in milliseconds: the znode is deleted once it has no children and has not been modified for this long. */
   ttl: bigint;
 }
 
@@ -704,7 +756,9 @@ export const CreateTTLRequest: JuteRecord<CreateTTLRequest> = {
  * `DeleteRequest` of zookeeper.jute (`org.apache.zookeeper.proto.DeleteRequest`).
  */
 export interface DeleteRequest {
+  /** The znode's path. */
   path: string;
+  /** The expected data version; -1 matches any. */
   version: number;
 }
 
@@ -740,7 +794,9 @@ export const DeleteRequest: JuteRecord<DeleteRequest> = {
  * `GetChildrenRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildrenRequest`).
  */
 export interface GetChildrenRequest {
+  /** The znode's path. */
   path: string;
+  /** Whether to leave a child watch on the znode. */
   watch: boolean;
 }
 
@@ -776,6 +832,7 @@ export const GetChildrenRequest: JuteRecord<GetChildrenRequest> = {
  * `GetAllChildrenNumberRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetAllChildrenNumberRequest`).
  */
 export interface GetAllChildrenNumberRequest {
+  /** The znode whose descendants to count. */
   path: string;
 }
 
@@ -809,7 +866,9 @@ export const GetAllChildrenNumberRequest: JuteRecord<GetAllChildrenNumberRequest
  * `GetChildren2Request` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildren2Request`).
  */
 export interface GetChildren2Request {
+  /** The znode's path. */
   path: string;
+  /** Whether to leave a child watch on the znode. */
   watch: boolean;
 }
 
@@ -845,7 +904,9 @@ export const GetChildren2Request: JuteRecord<GetChildren2Request> = {
  * `CheckVersionRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CheckVersionRequest`).
  */
 export interface CheckVersionRequest {
+  /** The znode's path. */
   path: string;
+  /** The expected data version; -1 matches any. */
   version: number;
 }
 
@@ -881,6 +942,7 @@ export const CheckVersionRequest: JuteRecord<CheckVersionRequest> = {
  * `GetMaxChildrenRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetMaxChildrenRequest`).
  */
 export interface GetMaxChildrenRequest {
+  /** The znode's path. */
   path: string;
 }
 
@@ -914,6 +976,7 @@ export const GetMaxChildrenRequest: JuteRecord<GetMaxChildrenRequest> = {
  * `GetMaxChildrenResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetMaxChildrenResponse`).
  */
 export interface GetMaxChildrenResponse {
+  /** The most children the znode may have. */
   max: number;
 }
 
@@ -947,7 +1010,9 @@ export const GetMaxChildrenResponse: JuteRecord<GetMaxChildrenResponse> = {
  * `SetMaxChildrenRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetMaxChildrenRequest`).
  */
 export interface SetMaxChildrenRequest {
+  /** The znode's path. */
   path: string;
+  /** The most children the znode may have. */
   max: number;
 }
 
@@ -983,6 +1048,7 @@ export const SetMaxChildrenRequest: JuteRecord<SetMaxChildrenRequest> = {
  * `SyncRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SyncRequest`).
  */
 export interface SyncRequest {
+  /** The path to sync; the reply echoes it. */
   path: string;
 }
 
@@ -1016,6 +1082,7 @@ export const SyncRequest: JuteRecord<SyncRequest> = {
  * `SyncResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SyncResponse`).
  */
 export interface SyncResponse {
+  /** The path from the sync request. */
   path: string;
 }
 
@@ -1049,6 +1116,7 @@ export const SyncResponse: JuteRecord<SyncResponse> = {
  * `GetACLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetACLRequest`).
  */
 export interface GetACLRequest {
+  /** The znode's path. */
   path: string;
 }
 
@@ -1082,8 +1150,11 @@ export const GetACLRequest: JuteRecord<GetACLRequest> = {
  * `SetACLRequest` of zookeeper.jute (`org.apache.zookeeper.proto.SetACLRequest`).
  */
 export interface SetACLRequest {
+  /** The znode's path. */
   path: string;
+  /** The new ACL; must not be empty. */
   acl: ACL[];
+  /** The expected ACL version (the stat's `aversion`); -1 matches any. */
   version: number;
 }
 
@@ -1121,6 +1192,7 @@ export const SetACLRequest: JuteRecord<SetACLRequest> = {
  * `SetACLResponse` of zookeeper.jute (`org.apache.zookeeper.proto.SetACLResponse`).
  */
 export interface SetACLResponse {
+  /** The znode's stat after the change. */
   stat: Stat;
 }
 
@@ -1154,7 +1226,9 @@ export const SetACLResponse: JuteRecord<SetACLResponse> = {
  * `AddWatchRequest` of zookeeper.jute (`org.apache.zookeeper.proto.AddWatchRequest`).
  */
 export interface AddWatchRequest {
+  /** The path to watch. */
   path: string;
+  /** The `AddWatchMode`: 0 persistent, 1 persistent recursive. */
   mode: number;
 }
 
@@ -1194,6 +1268,7 @@ export interface WatcherEvent {
   type: number;
   /** state of the Keeper client runtime */
   state: number;
+  /** The path of the znode the event is about. */
   path: string;
 }
 
@@ -1231,6 +1306,7 @@ export const WatcherEvent: JuteRecord<WatcherEvent> = {
  * `ErrorResponse` of zookeeper.jute (`org.apache.zookeeper.proto.ErrorResponse`).
  */
 export interface ErrorResponse {
+  /** The error code (`ErrorCode`); 0 for success. */
   err: number;
 }
 
@@ -1264,6 +1340,7 @@ export const ErrorResponse: JuteRecord<ErrorResponse> = {
  * `CreateResponse` of zookeeper.jute (`org.apache.zookeeper.proto.CreateResponse`).
  */
 export interface CreateResponse {
+  /** The created znode's path, with its sequence number for a sequential mode. */
   path: string;
 }
 
@@ -1297,7 +1374,9 @@ export const CreateResponse: JuteRecord<CreateResponse> = {
  * `Create2Response` of zookeeper.jute (`org.apache.zookeeper.proto.Create2Response`).
  */
 export interface Create2Response {
+  /** The created znode's path, with its sequence number for a sequential mode. */
   path: string;
+  /** The created znode's stat. */
   stat: Stat;
 }
 
@@ -1333,7 +1412,9 @@ export const Create2Response: JuteRecord<Create2Response> = {
  * `ExistsRequest` of zookeeper.jute (`org.apache.zookeeper.proto.ExistsRequest`).
  */
 export interface ExistsRequest {
+  /** The znode's path. */
   path: string;
+  /** Whether to leave a watch: a data watch if the znode exists, an exists watch if not. */
   watch: boolean;
 }
 
@@ -1369,6 +1450,7 @@ export const ExistsRequest: JuteRecord<ExistsRequest> = {
  * `ExistsResponse` of zookeeper.jute (`org.apache.zookeeper.proto.ExistsResponse`).
  */
 export interface ExistsResponse {
+  /** The znode's stat. */
   stat: Stat;
 }
 
@@ -1402,7 +1484,9 @@ export const ExistsResponse: JuteRecord<ExistsResponse> = {
  * `GetDataResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetDataResponse`).
  */
 export interface GetDataResponse {
+  /** The znode's data. */
   data: Uint8Array | null;
+  /** The znode's stat. */
   stat: Stat;
 }
 
@@ -1438,6 +1522,7 @@ export const GetDataResponse: JuteRecord<GetDataResponse> = {
  * `GetChildrenResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildrenResponse`).
  */
 export interface GetChildrenResponse {
+  /** The children's names (not full paths). */
   children: string[];
 }
 
@@ -1471,6 +1556,7 @@ export const GetChildrenResponse: JuteRecord<GetChildrenResponse> = {
  * `GetAllChildrenNumberResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetAllChildrenNumberResponse`).
  */
 export interface GetAllChildrenNumberResponse {
+  /** How many descendants the znode has, at every depth. */
   totalNumber: number;
 }
 
@@ -1504,7 +1590,9 @@ export const GetAllChildrenNumberResponse: JuteRecord<GetAllChildrenNumberRespon
  * `GetChildren2Response` of zookeeper.jute (`org.apache.zookeeper.proto.GetChildren2Response`).
  */
 export interface GetChildren2Response {
+  /** The children's names (not full paths). */
   children: string[];
+  /** The znode's stat. */
   stat: Stat;
 }
 
@@ -1540,7 +1628,9 @@ export const GetChildren2Response: JuteRecord<GetChildren2Response> = {
  * `GetACLResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetACLResponse`).
  */
 export interface GetACLResponse {
+  /** The znode's ACL. */
   acl: ACL[];
+  /** The znode's stat. */
   stat: Stat;
 }
 
@@ -1576,7 +1666,9 @@ export const GetACLResponse: JuteRecord<GetACLResponse> = {
  * `CheckWatchesRequest` of zookeeper.jute (`org.apache.zookeeper.proto.CheckWatchesRequest`).
  */
 export interface CheckWatchesRequest {
+  /** The znode's path. */
   path: string;
+  /** Which watches (`WatcherType`). */
   type: number;
 }
 
@@ -1612,7 +1704,9 @@ export const CheckWatchesRequest: JuteRecord<CheckWatchesRequest> = {
  * `RemoveWatchesRequest` of zookeeper.jute (`org.apache.zookeeper.proto.RemoveWatchesRequest`).
  */
 export interface RemoveWatchesRequest {
+  /** The znode's path. */
   path: string;
+  /** Which watches to remove (`WatcherType`). */
   type: number;
 }
 
@@ -1648,6 +1742,7 @@ export const RemoveWatchesRequest: JuteRecord<RemoveWatchesRequest> = {
  * `GetEphemeralsRequest` of zookeeper.jute (`org.apache.zookeeper.proto.GetEphemeralsRequest`).
  */
 export interface GetEphemeralsRequest {
+  /** Only ephemerals whose paths start with this; blank or `/` for all. */
   prefixPath: string;
 }
 
@@ -1681,6 +1776,7 @@ export const GetEphemeralsRequest: JuteRecord<GetEphemeralsRequest> = {
  * `GetEphemeralsResponse` of zookeeper.jute (`org.apache.zookeeper.proto.GetEphemeralsResponse`).
  */
 export interface GetEphemeralsResponse {
+  /** The paths of the session's ephemeral znodes. */
   ephemerals: string[];
 }
 
@@ -1714,6 +1810,7 @@ export const GetEphemeralsResponse: JuteRecord<GetEphemeralsResponse> = {
  * `WhoAmIResponse` of zookeeper.jute (`org.apache.zookeeper.proto.WhoAmIResponse`).
  */
 export interface WhoAmIResponse {
+  /** The session's identities, one per authenticated scheme. */
   clientInfo: ClientInfo[];
 }
 

@@ -15,8 +15,11 @@ import { Id } from "./data.ts";
  * `LearnerInfo` of zookeeper.jute (`org.apache.zookeeper.server.quorum.LearnerInfo`).
  */
 export interface LearnerInfo {
+  /** The learner's server id (its `myid`). */
   serverid: bigint;
+  /** The learner's Zab protocol version (0x10000 since 3.4). */
   protocolVersion: number;
+  /** The version of the learner's quorum config (its last seen `version=` of the dynamic config). */
   configVersion: bigint;
 }
 
@@ -56,6 +59,7 @@ export const LearnerInfo: JuteRecord<LearnerInfo> = {
 export interface QuorumPacket {
   /** Request, Ack, Commit, Ping */
   type: number;
+  /** The zxid the packet is about: proposed, acked or committed; for LEADERINFO and NEWLEADER, the new epoch's first zxid. */
   zxid: bigint;
   /** Only significant when type is request */
   data: Uint8Array | null;
@@ -99,8 +103,11 @@ export const QuorumPacket: JuteRecord<QuorumPacket> = {
  * `QuorumAuthPacket` of zookeeper.jute (`org.apache.zookeeper.server.quorum.QuorumAuthPacket`).
  */
 export interface QuorumAuthPacket {
+  /** A fixed magic number that marks a quorum auth packet. */
   magic: bigint;
+  /** The SASL exchange's state (`QuorumAuth.Status`): in progress, success or error. */
   status: number;
+  /** The SASL token. */
   token: Uint8Array | null;
 }
 

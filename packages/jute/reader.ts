@@ -46,6 +46,8 @@ export class JuteReader {
   #view: DataView;
 
   /**
+   * Creates a reader over `bytes[offset, end)`.
+   *
    * @param bytes the bytes to read
    * @param offset where to start (default 0)
    * @param end where to stop (default `bytes.length`)

@@ -16,8 +16,11 @@ import { readStr, writeStr } from "./_strings.ts";
  * `FileHeader` of zookeeper.jute (`org.apache.zookeeper.server.persistence.FileHeader`).
  */
 export interface FileHeader {
+  /** The file's kind: "ZKLG" for a txn log, "ZKSN" for a snapshot, as a big-endian int. */
   magic: number;
+  /** The file format version; Apache writes 2. */
   version: number;
+  /** The database id; Apache writes 0 and never reads it. */
   dbid: bigint;
 }
 
@@ -55,7 +58,9 @@ export const FileHeader: JuteRecord<FileHeader> = {
  * `TxnDigest` of zookeeper.jute (`org.apache.zookeeper.txn.TxnDigest`).
  */
 export interface TxnDigest {
+  /** The digest algorithm's version: 2, Apache's `DigestCalculator.DIGEST_VERSION`. */
   version: number;
+  /** The digest of the whole data tree after the txn was applied. */
   treeDigest: bigint;
 }
 
@@ -91,10 +96,15 @@ export const TxnDigest: JuteRecord<TxnDigest> = {
  * `TxnHeader` of zookeeper.jute (`org.apache.zookeeper.txn.TxnHeader`).
  */
 export interface TxnHeader {
+  /** The id of the session that issued the request. */
   clientId: bigint;
+  /** The client's xid of the request; the reply carries it back. */
   cxid: number;
+  /** The zxid the leader gave the txn: epoch in the high 32 bits, counter in the low 32. */
   zxid: bigint;
+  /** When the leader made the txn, in milliseconds since the Unix epoch (its wall clock). */
   time: bigint;
+  /** The op code of the txn (`OpCode`): the request's, or -1 (error) when it failed in the prep stage. */
   type: number;
 }
 
@@ -136,9 +146,13 @@ export const TxnHeader: JuteRecord<TxnHeader> = {
  * `CreateTxnV0` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTxnV0`).
  */
 export interface CreateTxnV0 {
+  /** The created znode's path, with its sequence number for a sequential mode. */
   path: string;
+  /** The new znode's data. */
   data: Uint8Array | null;
+  /** The new znode's ACL. */
   acl: ACL[];
+  /** Whether the znode is ephemeral, owned by the txn's session. */
   ephemeral: boolean;
 }
 
@@ -178,10 +192,15 @@ export const CreateTxnV0: JuteRecord<CreateTxnV0> = {
  * `CreateTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTxn`).
  */
 export interface CreateTxn {
+  /** The created znode's path, with its sequence number for a sequential mode. */
   path: string;
+  /** The new znode's data. */
   data: Uint8Array | null;
+  /** The new znode's ACL. */
   acl: ACL[];
+  /** Whether the znode is ephemeral, owned by the txn's session. */
   ephemeral: boolean;
+  /** The parent's cversion after the create (one more than before). */
   parentCVersion: number;
 }
 
@@ -223,10 +242,15 @@ export const CreateTxn: JuteRecord<CreateTxn> = {
  * `CreateTTLTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateTTLTxn`).
  */
 export interface CreateTTLTxn {
+  /** The created znode's path, with its sequence number for a sequential mode. */
   path: string;
+  /** The new znode's data. */
   data: Uint8Array | null;
+  /** The new znode's ACL. */
   acl: ACL[];
+  /** The parent's cversion after the create (one more than before). */
   parentCVersion: number;
+  /** The time to live in milliseconds, kept in the znode's ephemeralOwner. */
   ttl: bigint;
 }
 
@@ -268,9 +292,13 @@ export const CreateTTLTxn: JuteRecord<CreateTTLTxn> = {
  * `CreateContainerTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateContainerTxn`).
  */
 export interface CreateContainerTxn {
+  /** The created znode's path. */
   path: string;
+  /** The new znode's data. */
   data: Uint8Array | null;
+  /** The new znode's ACL. */
   acl: ACL[];
+  /** The parent's cversion after the create (one more than before). */
   parentCVersion: number;
 }
 
@@ -310,6 +338,7 @@ export const CreateContainerTxn: JuteRecord<CreateContainerTxn> = {
  * `DeleteTxn` of zookeeper.jute (`org.apache.zookeeper.txn.DeleteTxn`).
  */
 export interface DeleteTxn {
+  /** The deleted znode's path. */
   path: string;
 }
 
@@ -343,8 +372,11 @@ export const DeleteTxn: JuteRecord<DeleteTxn> = {
  * `SetDataTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetDataTxn`).
  */
 export interface SetDataTxn {
+  /** The znode's path. */
   path: string;
+  /** The new data. */
   data: Uint8Array | null;
+  /** The znode's data version after the write (one more than before). */
   version: number;
 }
 
@@ -382,7 +414,9 @@ export const SetDataTxn: JuteRecord<SetDataTxn> = {
  * `CheckVersionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CheckVersionTxn`).
  */
 export interface CheckVersionTxn {
+  /** The checked znode's path. */
   path: string;
+  /** The data version the check matched, plus one (as Apache's `checkAndIncVersion` returns it). */
   version: number;
 }
 
@@ -418,8 +452,11 @@ export const CheckVersionTxn: JuteRecord<CheckVersionTxn> = {
  * `SetACLTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetACLTxn`).
  */
 export interface SetACLTxn {
+  /** The znode's path. */
   path: string;
+  /** The new ACL. */
   acl: ACL[];
+  /** The znode's ACL version (`aversion`) after the change (one more than before). */
   version: number;
 }
 
@@ -457,7 +494,9 @@ export const SetACLTxn: JuteRecord<SetACLTxn> = {
  * `SetMaxChildrenTxn` of zookeeper.jute (`org.apache.zookeeper.txn.SetMaxChildrenTxn`).
  */
 export interface SetMaxChildrenTxn {
+  /** The znode's path. */
   path: string;
+  /** The most children the znode may have. */
   max: number;
 }
 
@@ -493,6 +532,7 @@ export const SetMaxChildrenTxn: JuteRecord<SetMaxChildrenTxn> = {
  * `CreateSessionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CreateSessionTxn`).
  */
 export interface CreateSessionTxn {
+  /** The negotiated session timeout, in milliseconds. */
   timeOut: number;
 }
 
@@ -526,6 +566,7 @@ export const CreateSessionTxn: JuteRecord<CreateSessionTxn> = {
  * `CloseSessionTxn` of zookeeper.jute (`org.apache.zookeeper.txn.CloseSessionTxn`).
  */
 export interface CloseSessionTxn {
+  /** The paths of the session's ephemeral znodes, deleted with it. */
   paths2Delete: string[];
 }
 
@@ -559,6 +600,7 @@ export const CloseSessionTxn: JuteRecord<CloseSessionTxn> = {
  * `ErrorTxn` of zookeeper.jute (`org.apache.zookeeper.txn.ErrorTxn`).
  */
 export interface ErrorTxn {
+  /** The error code (`ErrorCode`) the request failed with. */
   err: number;
 }
 
@@ -592,7 +634,9 @@ export const ErrorTxn: JuteRecord<ErrorTxn> = {
  * `Txn` of zookeeper.jute (`org.apache.zookeeper.txn.Txn`).
  */
 export interface Txn {
+  /** The op code of the inner txn (`OpCode`), or -1 (error) for a failed op. */
   type: number;
+  /** The inner txn's record, serialized. */
   data: Uint8Array | null;
 }
 
@@ -628,6 +672,7 @@ export const Txn: JuteRecord<Txn> = {
  * `MultiTxn` of zookeeper.jute (`org.apache.zookeeper.txn.MultiTxn`).
  */
 export interface MultiTxn {
+  /** The multi's txns, in order; all applied or, if one failed, all `ErrorTxn`. */
   txns: Txn[];
 }
 

@@ -30,7 +30,11 @@ export class JuteWriter {
   #view: DataView;
   #pos = 0;
 
-  /** @param initialBytes the starting capacity (default 1024) */
+  /**
+   * Creates an empty writer; its buffer grows as records are written.
+   *
+   * @param initialBytes the starting capacity (default 1024)
+   */
   constructor(initialBytes: number = 1024) {
     this.#buf = new Uint8Array(Math.max(16, initialBytes));
     this.#view = new DataView(this.#buf.buffer);
