@@ -358,7 +358,7 @@ export const AuthPacket: JuteRecord<AuthPacket> = {
 export interface ReplyHeader {
   /** The request's xid, or a special one (`Xid`): -1 for a watch event, -2 for a ping, -4 for auth. */
   xid: number;
-  /** The last zxid the server had processed when it replied; -1 on a watch event. */
+  /** The last zxid the server had processed when it replied; for a watch event, the zxid of the change that fired it. */
   zxid: bigint;
   /** The error code (`ErrorCode`); 0 for success. */
   err: number;
