@@ -29,7 +29,13 @@ export interface AdminHost extends FourLetterHost {
 
 type Json = Record<string, unknown>;
 
+/**
+ * One command of the admin API (Apache's `CommandBase`).
+ *
+ * @internal
+ */
 interface AdminCommand {
+  /** The command's names, primary first (`/commands/<name>` answers to each). */
   names: string[];
   /** CommandBase.serverRequired (default true): answered only while the server serves. */
   serverRequired?: boolean;

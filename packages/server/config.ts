@@ -17,30 +17,51 @@ import { CONFIG_KEYS, configKeySpec, refusal } from "./config_keys.ts";
 
 /** A `server.N=host:quorumPort:electionPort[:role][;clientAddr:clientPort]` line. */
 export interface QuorumServer {
+  /** The server id N (its `myid`). */
   id: number;
+  /** The host peers reach it on, for both quorum and election ports. */
   host: string;
+  /** The port followers connect to the leader on (ZAB traffic). */
   quorumPort: number;
+  /** The port of leader election (FastLeaderElection). */
   electionPort: number;
+  /** Whether it votes (`participant`, the default) or only follows (`observer`). */
   role: "participant" | "observer";
+  /** The client address after `;`, when the line gives one. */
   clientHost?: string;
+  /** The client port after `;`, when the line gives one. */
   clientPort?: number;
 }
 
 /** A parsed zoo.cfg. Durations are milliseconds, sizes bytes. */
 export interface ZkConfig {
+  /** The basic time unit, in milliseconds (`tickTime`, default 3000); session timeouts and limits count in it. */
   tickTime: number;
+  /** Where snapshots and myid live (`dataDir`). */
   dataDir: string;
+  /** Where the txn log goes (`dataLogDir`); `dataDir` when not set. */
   dataLogDir: string;
+  /** The port clients connect to (`clientPort`); none when not set, as in Apache. */
   clientPort?: number;
+  /** The address the client port binds (`clientPortAddress`); all addresses when not set. */
   clientPortAddress?: string;
+  /** Connections per client IP at most (`maxClientCnxns`, default 60; 0 = no limit). */
   maxClientCnxns: number;
+  /** The smallest session timeout granted, in ms (`minSessionTimeout`, default 2 × tickTime). */
   minSessionTimeout: number;
+  /** The largest session timeout granted, in ms (`maxSessionTimeout`, default 20 × tickTime). */
   maxSessionTimeout: number;
+  /** Ticks a follower may take to connect to the leader and sync (`initLimit`). */
   initLimit: number;
+  /** Ticks a follower may lag behind the leader before it is dropped (`syncLimit`). */
   syncLimit: number;
+  /** Ticks a learner may take to connect to the leader (`connectToLearnerMasterLimit`); zkts accepts only 0 or initLimit. */
   connectToLearnerMasterLimit: number;
+  /** This server's role in the ensemble (`peerType`, default participant). */
   peerType: "participant" | "observer";
+  /** Whether an ensemble of one participant runs as a standalone server (`standaloneEnabled`, default true). */
   standaloneEnabled: boolean;
+  /** Dynamic reconfig (`reconfigEnabled`, default false); refused for ensemble members, which do not implement it. */
   reconfigEnabled: boolean;
   /** Txns per log segment / between snapshots (`snapCount`, default 100000). */
   snapCount: number;
@@ -48,33 +69,45 @@ export interface ZkConfig {
   preAllocSizeBytes: number;
   /** `forceSync=no` turns fsync off. */
   forceSync: boolean;
+  /** Snapshots (and their txn logs) the purge keeps (`autopurge.snapRetainCount`, default and least 3). */
   snapRetainCount: number;
   /** Hours between purges; 0 = off. */
   purgeIntervalHours: number;
   /** jute.maxbuffer (default 0xfffff). */
   juteMaxBuffer: number;
+  /** Whether TTL znodes may be created (`extendedTypesEnabled`, default false). */
   extendedTypesEnabled: boolean;
   /** Enabled four-letter words; `srvr` is always on (zkServer.sh needs it). */
   fourLetterWords: Set<string>;
+  /** Whether the admin server runs (`admin.enableServer`, default true). */
   adminEnableServer: boolean;
+  /** The address the admin server binds (`admin.serverAddress`, default 0.0.0.0). */
   adminServerAddress: string;
+  /** The admin server's port (`admin.serverPort`, default 8080). */
   adminServerPort: number;
   /** Prometheus `/metrics` port, when metricsProvider.httpPort is set. */
   metricsHttpPort?: number;
+  /** The address `/metrics` binds (`metricsProvider.httpHost`, default 0.0.0.0). */
   metricsHttpHost: string;
   /** `authProvider.N=class` lines, kept as given. */
   authProviders: Map<string, string>;
   /** `DigestAuthenticationProvider.superDigest=super:base64(sha1)`. */
   superDigest?: string;
+  /** Skip every ACL check (`skipACL=yes`, default no). */
   skipACL: boolean;
+  /** Requests in flight across all connections before the server stops reading (`globalOutstandingLimit`, default 1000). */
   globalOutstandingLimit: number;
   /** How often empty containers and expired TTL nodes are looked for (`znode.container.checkIntervalMs`). */
   containerCheckIntervalMs: number;
   /** Containers deleted per check at most (`znode.container.maxPerMinute`). */
   containerMaxPerMinute: number;
+  /** The election algorithm (`electionAlg`); only 3, FastLeaderElection, is accepted. */
   electionAlg: number;
+  /** The ensemble's `server.N` lines, by server id. */
   servers: Map<number, QuorumServer>;
+  /** `group.N=sid:sid:...` (QuorumHierarchical), by group id. */
   groups: Map<number, number[]>;
+  /** `weight.N=w` (QuorumHierarchical), by server id. */
   weights: Map<number, number>;
   /** `dynamicConfigFile`: where the ensemble's lines are (3.5+ layout), when zoo.cfg names one. */
   dynamicConfigFile?: string;

@@ -60,21 +60,29 @@ export type ConnId = number;
 
 /** The clock the core reads: monotonic ms for timeouts, wall ms for txn times. */
 export interface Clock {
+  /** Monotonic milliseconds, for session expiry and request latency. */
   nowMs(): number;
+  /** Wall-clock milliseconds since the Unix epoch, for txn times and new session ids. */
   wallMs(): number;
 }
 
 /** Settings of the core (the zoo.cfg keys it follows). */
 export interface CoreOptions {
+  /** `tickTime` in ms: sessions expire on tick boundaries. */
   tickTimeMs: number;
+  /** The smallest session timeout granted, in ms (`minSessionTimeout`). */
   minSessionTimeoutMs: number;
+  /** The largest session timeout granted, in ms (`maxSessionTimeout`). */
   maxSessionTimeoutMs: number;
   /** Connections per client IP (0 = no limit). */
   maxClientCnxns: number;
+  /** `zookeeper.skipACL`: no ACL is checked. */
   skipACL: boolean;
+  /** `DigestAuthenticationProvider.superDigest` (`super:base64(sha1)`): who authenticates with it is the superuser. */
   superDigest?: string;
   /** `enforceQuota`: a write past a hard quota fails with QuotaExceeded. */
   enforceQuota?: boolean;
+  /** `reconfigEnabled`: a reconfig fails with Unimplemented when on, ReconfigDisabled when off. */
   reconfigEnabled: boolean;
   /** 1 for a standalone server (SessionTrackerImpl's id). */
   serverId: number;
@@ -107,7 +115,9 @@ export interface CoreOptions {
 
 /** A client request a follower hands to the leader (`Leader.REQUEST`). */
 export interface Forwarded {
+  /** The session the request came in on. */
   sessionId: bigint;
+  /** The client's xid of the request, answered with it. */
   cxid: number;
   /** The op code. */
   op: number;
@@ -119,6 +129,7 @@ export interface Forwarded {
 
 /** A txn the shell must make durable (append to the txn log) and then report. */
 export interface TxnToLog {
+  /** The txn, prepared and numbered; log it, then report its zxid to `logged`. */
   prepared: Prepared;
 }
 
@@ -128,8 +139,11 @@ export interface TxnToLog {
  * fsynced), write `send` to the sockets, then close `close`.
  */
 export interface Effects {
+  /** Txns to append to the log, in zxid order, before anything in `send`. */
   persist: TxnToLog[];
+  /** Frames to write to connections, in order. */
   send: { conn: ConnId; bytes: Uint8Array }[];
+  /** Connections to close once their frames in `send` are written. */
   close: ConnId[];
   /** A follower's requests for the leader. */
   forward?: Forwarded[];
@@ -139,16 +153,25 @@ export interface Effects {
 
 /** Counters for `srvr`, `stat`, `mntr` and `cons`. */
 export interface ServerStats {
+  /** Client frames read, pings included. */
   packetsReceived: number;
+  /** Client frames written: replies, ConnectResponses and watch events. */
   packetsSent: number;
+  /** The fastest request so far (arrival to reply), in ms; `Number.MAX_SAFE_INTEGER` before the first. */
   minLatencyMs: number;
+  /** The slowest request so far, in ms. */
   maxLatencyMs: number;
+  /** The latencies of all requests, summed, in ms (average = this / `requests`). */
   totalLatencyMs: number;
+  /** Requests answered, pings left out. */
   requests: number;
+  /** Monotonic ms (the core's `Clock.nowMs`) when the core was built, for uptime. */
   startedAtMs: number;
   /** Reply sizes (zk_last/min/max_client_response_size). */
   lastResponseBytes: number;
+  /** The smallest reply so far, in bytes; `Number.MAX_SAFE_INTEGER` before the first. */
   minResponseBytes: number;
+  /** The largest reply so far, in bytes. */
   maxResponseBytes: number;
   /** ServerMetrics.WATCH_BYTES: bytes of watch notifications sent (length prefix left out). */
   watchBytes: number;
@@ -225,6 +248,7 @@ export class Conn {
    * (disableRecv), and the Java client sends SetWatches and auth at once.
    */
   held: Uint8Array[] = [];
+  /** Bytes in `held`; past 16 MiB (or 1024 frames) the connection is closed. */
   heldBytes = 0;
   /** No more input taken (closing). */
   closing = false;
@@ -234,17 +258,25 @@ export class Conn {
   readonly queue: QueueItem[] = [];
   /** For `cons`. */
   packetsReceived = 0;
+  /** Frames written to this connection. */
   packetsSent = 0;
+  /** The last zxid the tree had applied when this connection's last request was answered (`lzxid` of cons). */
   lastZxid = 0n;
+  /** The op of the last request answered, as Apache names it (`lop` of cons); "NA" before the first. */
   lastOp = "NA";
   /** -1 until a request was answered (ServerCnxn). */
-  lastCxid = -1;
+  lastCxid: number = -1;
   /** Monotonic ms of the last reply (`lresp` of cons). */
   lastResponseMs = 0;
+  /** The last request's latency, in ms (`llat` of cons). */
   lastLatencyMs = 0;
-  minLatencyMs = Number.MAX_SAFE_INTEGER;
+  /** The fastest request so far, in ms (`minlat` of cons); `Number.MAX_SAFE_INTEGER` before the first. */
+  minLatencyMs: number = Number.MAX_SAFE_INTEGER;
+  /** The slowest request so far, in ms (`maxlat` of cons). */
   maxLatencyMs = 0;
+  /** The latencies of this connection's requests, summed, in ms (`avglat` = this / `requests`). */
   totalLatencyMs = 0;
+  /** Requests answered on this connection, pings left out. */
   requests = 0;
   /** Wall-clock ms when the connection was accepted (`est` of cons). */
   readonly establishedAtMs: number;
@@ -259,6 +291,11 @@ export class Conn {
   }
 }
 
+/**
+ * A request on a connection's queue, from arrival to its reply.
+ *
+ * @internal
+ */
 interface QueueItem {
   xid: number;
   op: number;
@@ -384,8 +421,11 @@ const HELD_BYTES_MAX = 16 * 1024 * 1024;
  * ```
  */
 export class ServerCore {
+  /** The data tree the core serves and applies txns to. */
   readonly tree: DataTree<Conn>;
+  /** The live sessions and their expiry. */
   readonly sessions: SessionTracker;
+  /** The counters `srvr`, `stat`, `mntr` and `cons` read. */
   readonly stats: ServerStats;
   /** Request latency (arrival to reply), for `/metrics`. */
   readonly latencyHistogram: Histogram = new Histogram(LATENCY_BOUNDS_MS);

@@ -14,6 +14,7 @@ import { ConfigError, parseProperties, parseServerLine, type QuorumServer } from
 
 /** The ensemble a dynamic config file describes. */
 export interface DynamicConfig {
+  /** The ensemble's `server.N` lines, by server id. */
   servers: Map<number, QuorumServer>;
   /** `group.N=sid:sid:...` (QuorumHierarchical), by group id. */
   groups: Map<number, number[]>;

@@ -16,6 +16,7 @@ import type { Conn, ServerCore } from "./core.ts";
  * observer).
  */
 export interface FourLetterHost {
+  /** The parsed zoo.cfg the server runs with. */
   readonly config: ZkConfig;
   /** The request pipeline; read only while `serving`. */
   readonly core: ServerCore;

@@ -12,9 +12,13 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 /** Where the server's log lines go. */
 export interface Logger {
+  /** Logs detail for diagnosis, below the default level (info). */
   debug(msg: string, fields?: Record<string, unknown>): void;
+  /** Logs a normal event (a session opened or expired, a server started). */
   info(msg: string, fields?: Record<string, unknown>): void;
+  /** Logs something wrong that the server survives (a closed bad connection, too many connections from one IP). */
   warn(msg: string, fields?: Record<string, unknown>): void;
+  /** Logs a failure: a snapshot that failed, a txn log that stops the server. */
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 

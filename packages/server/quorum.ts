@@ -115,8 +115,11 @@ export function quorumVerifierOf(config: ZkConfig): QuorumVerifier {
  * ```
  */
 export class QuorumPeer {
+  /** The parsed zoo.cfg the peer runs with. */
   readonly config: ZkConfig;
+  /** This server's id (`myid`). */
   readonly myId: bigint;
+  /** Who counts toward a quorum: majority, or hierarchical with groups and weights. */
   readonly quorum: QuorumVerifier;
   #logger: Logger;
   #clock: Clock;

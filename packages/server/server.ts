@@ -56,7 +56,9 @@ const realClock: Clock = {
  * ```
  */
 export class ZkServer {
+  /** The parsed zoo.cfg the server runs with. */
   readonly config: ZkConfig;
+  /** The request pipeline: sessions, data tree and stats. */
   readonly core: ServerCore;
   #log: TxnLog;
   /** The client port; none when zoo.cfg sets no clientPort, as in Apache. */

@@ -74,7 +74,9 @@ export function initialSessionId(nowMs: number, serverId: number): bigint {
 
 /** A live session. */
 export interface Session {
+  /** The session id: the creating server's id in the high byte, a time-based counter below. */
   id: bigint;
+  /** The negotiated session timeout, in milliseconds. */
   timeoutMs: number;
   /** When the session expires unless touched (rounded up to the tick). */
   expiresAtMs: number;
