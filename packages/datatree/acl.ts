@@ -23,7 +23,7 @@ export const READ_ACL_UNSAFE: readonly ACL[] = Object.freeze([{
   id: ANYONE_ID_UNSAFE,
 }]);
 /** ReferenceCountedACLCache.OPEN_UNSAFE_ACL_ID: the reference of OPEN_ACL_UNSAFE (never stored). */
-export const OPEN_UNSAFE_ACL_ID = -1;
+export const OPEN_UNSAFE_ACL_ID: number = -1;
 
 function aclKey(acls: readonly ACL[]): string {
   let k = "";

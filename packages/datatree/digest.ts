@@ -17,7 +17,9 @@ export const DIGEST_LOG_LIMIT = 1024;
 
 /** One entry of the digest log (DataTree.ZxidDigest): the tree's digest right after `zxid`. */
 export interface ZxidDigest {
+  /** The zxid of the txn after which the digest was taken. */
   zxid: bigint;
+  /** The digest algorithm's version (`DIGEST_VERSION`). */
   digestVersion: number;
   /** DataTree.getTreeDigest, a Java long. */
   digest: bigint;

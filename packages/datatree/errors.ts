@@ -18,6 +18,8 @@ export class KeeperError extends Error {
   readonly path?: string;
 
   /**
+   * Creates the error; its message names the code and, when given, the action, the path and the reason.
+   *
    * @param code KeeperException.Code value.
    * @param detail the action and the value concerned.
    */

@@ -32,7 +32,9 @@ import type { DataTree, ProcessTxnResult, WatchEvent } from "./tree.ts";
 
 /** What a reply carries: the error code of the ReplyHeader and the response record (null: none). */
 export interface Reply<W> {
+  /** The error code for the ReplyHeader (`ErrorCode`); 0 for success. */
   err: number;
+  /** The response record to write after the header, or null for none. */
   response: unknown | null;
   /** Watch events to deliver at once (setWatches: what the client missed). */
   events: WatchEvent<W>[];
@@ -126,7 +128,9 @@ export type ReadRequest =
 
 /** Who reads: the watcher that stands for its connection, its session and its ids. */
 export interface ReadContext<W> {
+  /** The connection's watcher: any watch the read leaves is registered for it. */
   watcher: W;
+  /** The session of the reading connection. */
   sessionId: bigint;
   /** The session's authenticated ids (ip included). */
   authInfo: readonly Id[];

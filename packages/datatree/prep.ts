@@ -58,7 +58,9 @@ export type WriteRequest =
 
 /** Who asks, and the zxid and time the server gives the txn. */
 export interface PrepareContext {
+  /** The session the request came in on. */
   sessionId: bigint;
+  /** The client's xid of the request. */
   cxid: number;
   /** The next zxid (ZooKeeperServer.getNextZxid). */
   zxid: bigint;
@@ -139,6 +141,12 @@ export class Preparer {
   #head = 0;
   #byPath = new Map<string, ChangeRecord>();
 
+  /**
+   * Creates a preparer over `tree`, with no outstanding changes.
+   *
+   * @param tree the tree the txns will be applied to; read, never written
+   * @param options ACL, quota and auth settings
+   */
   constructor(tree: DataTree<unknown>, options: PrepareOptions = {}) {
     this.#tree = tree;
     this.#opts = options;

@@ -89,21 +89,25 @@ export class StatsTrack {
   set(key: string, v: bigint): void {
     this.#stats.set(key, v);
   }
+  /** The `count` entry: znodes under the quota path (stats), or the count quota (limits); -1n when absent. */
   get count(): bigint {
     return this.get("count");
   }
   set count(v: bigint) {
     this.set("count", v);
   }
+  /** The `bytes` entry: data bytes under the quota path (stats), or the byte quota (limits); -1n when absent. */
   get bytes(): bigint {
     return this.get("bytes");
   }
   set bytes(v: bigint) {
     this.set("bytes", v);
   }
+  /** The `countHardLimit` entry: the hard count quota; -1n when absent. */
   get countHardLimit(): bigint {
     return this.get("countHardLimit");
   }
+  /** The `byteHardLimit` entry: the hard byte quota; -1n when absent. */
   get byteHardLimit(): bigint {
     return this.get("byteHardLimit");
   }

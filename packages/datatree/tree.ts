@@ -57,7 +57,7 @@ import {
 } from "@zkts/jute";
 
 /** EphemeralType.CONTAINER_EPHEMERAL_OWNER (Long.MIN_VALUE). */
-export const CONTAINER_EPHEMERAL_OWNER = -0x8000000000000000n;
+export const CONTAINER_EPHEMERAL_OWNER: bigint = -0x8000000000000000n;
 const EXTENDED_MASK = -0x100000000000000n; // 0xff00000000000000 as a signed long
 const RESERVED_BITS_MASK = 0x00ffff0000000000n;
 /** EphemeralType.TTL.maxValue(): 0x000000ffffffffff ms. */
@@ -159,11 +159,13 @@ export interface DataTreeOptions {
 
 /** A watch notification the server delivers to `watcher`. */
 export interface WatchEvent<W> {
+  /** The watcher (a connection) to notify. */
   watcher: W;
   /** EventType: NodeCreated 1, NodeDeleted 2, NodeDataChanged 3, NodeChildrenChanged 4. */
   type: number;
   /** KeeperState: KeeperState.SyncConnected 3. */
   state: number;
+  /** The path of the znode the event is about. */
   path: string;
   /** The txn's zxid; -1n for events of setWatches. */
   zxid: bigint;
@@ -173,14 +175,19 @@ export interface WatchEvent<W> {
 
 /** What applying one txn did, as DataTree.ProcessTxnResult plus the watch events fired. */
 export interface ProcessTxnResult<W> {
+  /** The session that issued the txn. */
   clientId: bigint;
+  /** The client's xid of the request. */
   cxid: number;
+  /** The txn's zxid. */
   zxid: bigint;
   /** The txn's op code (`error` for a failed request). */
   type: number;
   /** 0 or a KeeperException.Code. */
   err: number;
+  /** The znode the txn acted on (for a create, the created path, sequence number included). */
   path?: string;
+  /** The znode's stat after a create, setData or setACL. */
   stat?: Stat;
   /** Per-op results of a multi. */
   multiResult?: ProcessTxnResult<W>[];
@@ -190,9 +197,13 @@ export interface ProcessTxnResult<W> {
 
 /** The view of a znode the prepare step reads (PrepRequestProcessor's ChangeRecord). */
 export interface NodeRecord {
+  /** The znode's persisted stat. */
   stat: StatPersisted;
+  /** How many children the znode has. */
   childCount: number;
+  /** The znode's ACL. */
   acl: readonly ACL[];
+  /** The znode's data (borrowed: read-only). */
   data: Uint8Array | null;
   /** The node's digest (0 when digests are off). */
   digest: number;
@@ -264,6 +275,12 @@ export class DataTree<W = unknown> {
   /** DataTree.nodeDataSize: path lengths plus data lengths, kept as Apache keeps it. */
   #dataSize = 0;
 
+  /**
+   * Creates a tree holding what Apache's new DataTree holds: `/`, `/zookeeper`,
+   * `/zookeeper/quota` and `/zookeeper/config` (readable by anyone).
+   *
+   * @param options digests, TTL nodes and the watch rules' Apache version
+   */
   constructor(options: DataTreeOptions = {}) {
     this.#digestEnabled = options.digestEnabled ?? true;
     this.#extended = options.extendedTypesEnabled ?? false;

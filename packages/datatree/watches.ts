@@ -43,6 +43,8 @@ export class WatchManager<W> {
   #v38: boolean;
 
   /**
+   * Creates a manager with no watches.
+   *
    * @param options.apache38 Apache 3.8's rules (WatcherModeManager): one mode
    * per (path, watcher), the last added replacing the previous one, and a
    * recursive watch fires at its own path too, for every event but
