@@ -78,8 +78,11 @@ export const CREATOR_ALL_ACL: ACL[] = [{ perms: Perms.All, id: { scheme: "auth",
 
 /** A watch event as the client delivers it (paths relative to the chroot). */
 export interface WatchedEvent {
+  /** The `EventType`: `None` (-1) for a change of connection state, else what happened to the znode. */
   type: number;
+  /** The `KeeperState` of the connection (SyncConnected for a znode event). */
   state: number;
+  /** The znode's path, relative to the chroot; null for a change of connection state. */
   path: string | null;
 }
 
@@ -106,6 +109,7 @@ export interface ConnectOptions {
 
 /** Options of {@linkcode ZooKeeper.create}. */
 export interface CreateOptions {
+  /** The new znode's ACL. Default `OPEN_ACL_UNSAFE`. */
   acl?: ACL[];
   /** A `CreateMode` value. Default Persistent. */
   mode?: number;

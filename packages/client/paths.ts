@@ -44,6 +44,7 @@ export function validatePath(path: string, isSequential = false): void {
 
 /** A parsed connect string. */
 export interface ConnectString {
+  /** The servers, in the connect string's order; a port not given is 2181. */
   hosts: { host: string; port: number }[];
   /** The chroot ("" for none), e.g. "/app". */
   chroot: string;
