@@ -18,7 +18,7 @@ import {
 } from "./vote.ts";
 
 /** Java's `Long.MIN_VALUE`: an observer's proposed id, zxid and epoch. */
-export const LONG_MIN = -(1n << 63n);
+export const LONG_MIN: bigint = -(1n << 63n);
 
 /** Apache's `finalizeWait`: how long a settled peer waits for a better vote. */
 export const FINALIZE_WAIT_MS = 200;
@@ -131,6 +131,8 @@ export class Election {
   #pending: { from: Sid; msg: Notification }[] = [];
 
   /**
+   * Creates the election of one peer, LOOKING; nothing is sent before `start`.
+   *
    * @param config this peer and its ensemble
    * @param data its last logged zxid and current epoch
    */

@@ -77,7 +77,12 @@ export class QuorumCnxManager {
   #shutdown = false;
   #tasks = new Set<Promise<void>>();
 
-  /** @param opts this server, its ensemble and the message handler */
+  /**
+   * Creates the manager; it listens and connects only when asked.
+   *
+   * @param opts this server, its ensemble and the message handler
+   * @throws {Error} when this server is not in the configuration
+   */
   constructor(opts: CnxManagerOptions) {
     this.#myId = opts.myId;
     this.#qv = opts.quorum;

@@ -49,7 +49,9 @@ export interface ElectionPeerOptions extends ElectionConfig {
  * ```
  */
 export class ElectionPeer {
+  /** The FastLeaderElection state machine this peer drives. */
   readonly election: Election;
+  /** The election connections to the other servers (QuorumCnxManager). */
   readonly manager: QuorumCnxManager;
   #opts: ElectionPeerOptions;
   #config: string;
@@ -58,7 +60,11 @@ export class ElectionPeer {
   #waiters: { resolve: (v: Vote) => void; reject: (e: Error) => void }[] = [];
   #closed = false;
 
-  /** @param opts this server, its ensemble, its data and callbacks */
+  /**
+   * Creates the peer; it opens no socket before `start`.
+   *
+   * @param opts this server, its ensemble, its data and callbacks
+   */
   constructor(opts: ElectionPeerOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? (() => performance.now());

@@ -117,6 +117,8 @@ export class QuorumMaj implements QuorumVerifier {
   #half: number;
 
   /**
+   * Creates a majority verifier: a quorum is more than half the voters.
+   *
    * @param servers every server of the ensemble
    * @param version the config version
    */
@@ -186,6 +188,9 @@ export class QuorumHierarchical implements QuorumVerifier {
   #numGroups = 0;
 
   /**
+   * Creates a hierarchical verifier: a quorum is a weighted majority in a
+   * majority of the groups (QuorumHierarchical).
+   *
    * @param servers every server
    * @param groups group id → member ids
    * @param weights server id → weight (voters absent here weigh 1)

@@ -10,9 +10,9 @@ import type { Sid } from "./quorum.ts";
 import { type Notification, NOTIFICATION_VERSION, type ServerState } from "./vote.ts";
 
 /** Protocol version of the initial message since 3.5 (ZOOKEEPER-107): `0xffff0000` as a long. */
-export const PROTOCOL_VERSION_V1 = -65536n;
+export const PROTOCOL_VERSION_V1: bigint = -65536n;
 /** Protocol version with several election addresses (ZOOKEEPER-3188, 3.6+ with multi-address on). */
-export const PROTOCOL_VERSION_V2 = -65535n;
+export const PROTOCOL_VERSION_V2: bigint = -65535n;
 /** Apache's `QuorumCnxManager.maxBuffer`: the longest address string of an initial message. */
 export const INITIAL_ADDRESS_BYTES_MAX = 2048;
 /** Apache's `QuorumCnxManager.PACKETMAXSIZE`: the longest election frame. */
@@ -22,6 +22,7 @@ export const OBSERVER_ID = (1n << 63n) - 1n;
 
 /** A malformed initial message, frame or notification from a peer. */
 export class WireError extends Error {
+  /** The error's name, `WireError`, as logs print it. */
   override name = "WireError";
 }
 
