@@ -13,7 +13,9 @@ export const SNAP_RETAIN_COUNT_MIN = 3;
 
 /** A snapshot file as the purge planner sees it. */
 export interface PurgeSnapshot {
+  /** The file name, `snapshot.<zxid in hex>`. */
   name: string;
+  /** The zxid in the file name: the last txn applied when the snapshot started. */
   zxid: bigint;
   /** Whether it passes the light validity check (SnapStream.isValidSnapshot). */
   valid: boolean;

@@ -52,9 +52,11 @@ export interface RollState {
   logCount: number;
   /** Log bytes written since the last roll. */
   logBytes: number;
+  /** Txns between snapshots (Apache's `snapCount`); a roll comes after half of it plus `jitter.randRoll`. */
   snapCount: number;
   /** 0 or less turns the size rule off. */
   snapSizeInBytes: number;
+  /** This period's random offsets, so the servers of an ensemble do not roll at once. */
   jitter: RollJitter;
 }
 
@@ -99,6 +101,8 @@ export class RollCounter {
   #bytes = 0;
 
   /**
+   * Creates a counter at zero, with this period's random offsets drawn.
+   *
    * @param snapCount txns between snapshots (Apache's `snapCount`)
    * @param snapSizeInBytes log bytes between snapshots; 0 turns the size rule off
    * @param random the injected randomness

@@ -39,6 +39,12 @@ export interface SimFaults {
  * ```
  */
 export class SimIoError extends Error {
+  /**
+   * Creates the error of an injected fault.
+   *
+   * @param op the failed operation, e.g. `sync`
+   * @param path the file it failed on
+   */
   constructor(op: string, path: string) {
     super(`simulated I/O error: ${op} ${path}`);
     this.name = "SimIoError";
@@ -242,6 +248,8 @@ export class SimStorage implements Storage {
   #generation = 0;
 
   /**
+   * Creates an empty simulated disk.
+   *
    * @param options.seed the PRNG seed: the same seed and the same calls give the same faults
    * @param options.faults which faults to inject
    */

@@ -95,6 +95,7 @@ export interface SnapshotContents {
 
 /** Options of {@linkcode writeSnapshot}. */
 export interface WriteSnapshotOptions {
+  /** The file system to write to. */
   storage: Storage;
   /** The snapshot directory: `<dataDir>/version-2`. */
   dir: string;
@@ -125,6 +126,12 @@ export interface WriteSnapshotOptions {
  * ```
  */
 export class SnapshotError extends Error {
+  /**
+   * Creates the error, its message naming the file and the reason.
+   *
+   * @param file the snapshot file
+   * @param reason what is wrong with it
+   */
   constructor(readonly file: string, reason: string) {
     super(`snapshot ${file}: ${reason}`);
     this.name = "SnapshotError";
@@ -335,6 +342,7 @@ export async function writeSnapshot(
 export interface SnapshotData {
   /** The zxid in the file name. */
   zxid: bigint;
+  /** The dbid of the FileHeader (Apache writes 0). */
   dbId: bigint;
   /** Sessions in file order: id → timeout. */
   sessions: Map<bigint, number>;

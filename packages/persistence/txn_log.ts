@@ -54,6 +54,13 @@ export class TxnLogCorruptError extends Error {
   /** What is wrong with it. */
   readonly reason: string;
 
+  /**
+   * Creates the error for a bad record, naming the file, the offset and the way out.
+   *
+   * @param file the segment file
+   * @param offset byte offset of the bad record
+   * @param reason what is wrong with it
+   */
   constructor(file: string, offset: number, reason: string) {
     super(
       `txn log corrupt: ${file} at byte offset ${offset}: ${reason}. ` +
@@ -81,6 +88,11 @@ export class TxnLogCorruptError extends Error {
  * ```
  */
 export class TxnLogFailedError extends Error {
+  /**
+   * Creates the error that every later write gets.
+   *
+   * @param cause the write or fsync error that stopped the log
+   */
   constructor(cause: unknown) {
     super(
       `txn log failed and accepts no more writes: ${

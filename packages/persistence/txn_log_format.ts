@@ -27,7 +27,7 @@ export const RECORD_OVERHEAD_BYTES = 13;
  * `jute.maxbuffer` (0xfffff) plus its default extra size (1024), the bound
  * BinaryInputArchive.checkLength puts on the record's length.
  */
-export const RECORD_BYTES_MAX_DEFAULT = 0xfffff + 1024;
+export const RECORD_BYTES_MAX_DEFAULT: number = 0xfffff + 1024;
 /** A TxnHeader is clientId long, cxid int, zxid long, time long, type int. */
 export const TXN_HEADER_BYTES = 32;
 /** Where the zxid sits in a serialized TxnHeader. */
@@ -54,8 +54,11 @@ export function encodeFileHeader(magic: number, dbId = 0n, version = FILE_VERSIO
 
 /** A decoded FileHeader. */
 export interface FileHeaderFields {
+  /** The file's kind: `TXNLOG_MAGIC` ("ZKLG") or `SNAP_MAGIC` ("ZKSN"). */
   magic: number;
+  /** The file format version (`FILE_VERSION`, 2). */
   version: number;
+  /** The database id; Apache writes 0 and never reads it. */
   dbId: bigint;
 }
 
