@@ -120,7 +120,9 @@ interface Txn {
  * ```
  */
 export class FollowerCore {
+  /** This server's id (its `myid`). */
   readonly myId: bigint;
+  /** Whether it is an observer: it sends OBSERVERINFO and gets INFORMs instead of proposals. */
   readonly observer: boolean;
   #o: FollowerOptions;
   #reader = new PacketReader();
@@ -151,7 +153,11 @@ export class FollowerCore {
   #toAck: bigint[] = [];
   #toAckHead = 0;
 
-  /** @param opts the follower's state after loading its database */
+  /**
+   * Creates the learner, about to register with the leader (FOLLOWERINFO or OBSERVERINFO).
+   *
+   * @param opts the follower's state after loading its database
+   */
   constructor(opts: FollowerOptions) {
     this.#o = opts;
     this.myId = opts.myId;

@@ -184,6 +184,7 @@ interface Proposal {
  * ```
  */
 export class LeaderCore {
+  /** The leader's server id (its `myid`). */
   readonly myId: Sid;
   #o: LeaderOptions;
   #qv: QuorumVerifier;
@@ -218,7 +219,11 @@ export class LeaderCore {
   #committedMax: number;
   #pendingSyncs = new Map<bigint, LearnerConnId[]>();
 
-  /** @param opts the leader's state after loading its database */
+  /**
+   * Creates the leader in discovery, waiting for its learners' FOLLOWERINFO.
+   *
+   * @param opts the leader's state after loading its database
+   */
   constructor(opts: LeaderOptions) {
     this.#o = opts;
     this.myId = opts.myId;

@@ -108,7 +108,11 @@ export class PacketReader {
     }
     | undefined;
 
-  /** @param dataMax the largest `data` accepted (default {@linkcode PACKET_DATA_MAX}) */
+  /**
+   * Creates a reader with nothing buffered.
+   *
+   * @param dataMax the largest `data` accepted (default {@linkcode PACKET_DATA_MAX})
+   */
   constructor(dataMax: number = PACKET_DATA_MAX) {
     this.#dataMax = dataMax;
   }
