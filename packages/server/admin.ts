@@ -393,12 +393,18 @@ function findCommand(name: string): AdminCommand | undefined {
   return ADMIN_COMMANDS.find((c) => c.names.includes(name));
 }
 
+/** An HTTP app: what `Deno.serve` takes as its handler. */
+export interface HttpApp {
+  /** Answers one request. */
+  fetch(request: Request): Response | Promise<Response>;
+}
+
 /**
  * The admin API as a hono app: `GET /commands` lists the commands,
  * `GET /commands/<name>` runs one and answers JSON with `command` and
  * `error` as Apache's JsonOutputter writes them.
  */
-export function adminApp(server: AdminHost): Hono {
+export function adminApp(server: AdminHost): HttpApp {
   const app = new Hono();
   app.get("/commands", (c) => {
     const links = ADMIN_COMMANDS.map((cmd) =>
@@ -484,7 +490,7 @@ export function prometheusText(server: AdminHost): string {
 }
 
 /** The `/metrics` app. */
-export function metricsApp(server: AdminHost): Hono {
+export function metricsApp(server: AdminHost): HttpApp {
   const app = new Hono();
   app.get("/metrics", (c) =>
     c.body(prometheusText(server), 200, {
