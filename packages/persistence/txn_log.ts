@@ -156,6 +156,12 @@ export interface TxnLogOptions extends TxnLogReadOptions {
   onFailure?: (error: TxnLogFailedError) => void;
   /** Where recovery and failures are reported (default console). */
   logger?: Pick<Console, "warn" | "error">;
+  /**
+   * An fsync slower than this is warned about and counted in
+   * {@linkcode TxnLog.fsyncThresholdExceedCount} (Apache's
+   * `fsync.warningthresholdms`, default 1000).
+   */
+  fsyncWarningThresholdMs?: number;
 }
 
 /** What recovery found and did. */
@@ -537,6 +543,8 @@ export class TxnLog {
   #written: Batch[] = [];
   /** The batches the fsync in flight covers. */
   #inSync: Batch[] | undefined;
+  #fsyncWarnMs = 1000;
+  #fsyncExceeded = 0;
   /** Durable batches whose acknowledgement waits for the write under way. */
   #synced: Batch[] = [];
   /** A write pump is scheduled (a microtask). */
@@ -564,9 +572,15 @@ export class TxnLog {
     this.#onPersisted = options.onPersisted;
     this.#onFailure = options.onFailure;
     this.#logger = options.logger ?? console;
+    this.#fsyncWarnMs = options.fsyncWarningThresholdMs ?? 1000;
     this.recovery = recovery;
     this.#lastZxid = recovery.lastZxid;
     this.#persistedZxid = recovery.lastZxid;
+  }
+
+  /** Fsyncs slower than `fsyncWarningThresholdMs` so far (ServerStats' fsync_threshold_exceed_count). */
+  get fsyncThresholdExceedCount(): number {
+    return this.#fsyncExceeded;
   }
 
   /**
@@ -766,6 +780,7 @@ export class TxnLog {
     }
     this.#inSync = covered;
     const seg = this.#segment!;
+    const t0 = performance.now();
     const synced = seg.newEntry
       // Apache does not fsync the directory; a new segment's name must survive a crash too.
       ? seg.file.syncData().then(() => this.#storage.syncDir(this.#dir)).then(() => {
@@ -774,6 +789,16 @@ export class TxnLog {
       : seg.file.syncData();
     synced.then(() => {
       if (this.#failed) return;
+      const tookMs = performance.now() - t0;
+      if (tookMs > this.#fsyncWarnMs) {
+        // FileTxnLog.commit's warning, counted for ServerStats.
+        this.#fsyncExceeded++;
+        this.#logger.warn(
+          `fsync-ing the write ahead log took ${
+            Math.round(tookMs)
+          }ms which will adversely effect operation latency (fsync.warningthresholdms=${this.#fsyncWarnMs})`,
+        );
+      }
       this.#inSync = undefined;
       if (this.#inWrite) {
         // A write that waited for this fsync (a file's writes wait for its

@@ -668,3 +668,49 @@ Deno.test("pipeline: the next batch is written during an fsync, and its fsync st
   while (gates.length > 0) gates.shift()!();
   await done;
 });
+
+Deno.test("an fsync slower than fsyncWarningThresholdMs is warned about and counted", async () => {
+  const disk = new SimStorage({ seed: 1 });
+  let slowMs = 0;
+  // The disk, with fsyncs that take slowMs (a Proxy: only syncData changes).
+  const storage = new Proxy(disk, {
+    get(target, key) {
+      if (key !== "open") {
+        return Reflect.get(target, key).bind?.(target) ?? Reflect.get(target, key);
+      }
+      return async (path: string, o?: Parameters<SimStorage["open"]>[1]) => {
+        const f = await target.open(path, o);
+        return new Proxy(f, {
+          get(t, k) {
+            if (k === "syncData") {
+              return async () => {
+                if (slowMs) await new Promise((r) => setTimeout(r, slowMs));
+                return t.syncData();
+              };
+            }
+            const v = Reflect.get(t, k);
+            return typeof v === "function" ? v.bind(t) : v;
+          },
+        });
+      };
+    },
+  });
+  const logger = quietLogger();
+  const log = await TxnLog.open({
+    storage,
+    dir: DIR,
+    preAllocSize: 0,
+    fsyncWarningThresholdMs: 20,
+    logger,
+  });
+  await log.append(1n, fakeTxn(1n));
+  assert.equal(log.fsyncThresholdExceedCount, 0, "a quick fsync is not counted");
+  slowMs = 60;
+  await log.append(2n, fakeTxn(2n));
+  assert.equal(log.fsyncThresholdExceedCount, 1);
+  assert.ok(
+    logger.lines.some((l) => /fsync-ing the write ahead log took \d+ms/.test(l)),
+    logger.lines.join("\n"),
+  );
+  await log.close();
+});

@@ -25,6 +25,8 @@ import {
 export interface AdminHost extends FourLetterHost {
   /** Append-to-durable time of the txn log. */
   readonly logSyncHistogram: Histogram;
+  /** Txn log fsyncs slower than `fsync.warningthresholdms` (ServerStats). */
+  readonly fsyncThresholdExceedCount: number;
 }
 
 type Json = Record<string, unknown>;
@@ -88,7 +90,7 @@ function serverStats(server: AdminHost): Json {
   return {
     packets_sent: s.packetsSent,
     packets_received: s.packetsReceived,
-    fsync_threshold_exceed_count: 0,
+    fsync_threshold_exceed_count: server.fsyncThresholdExceedCount,
     client_response_stats: bufferStats(server),
     provider_null: false,
     uptime: Math.floor(performance.now() - s.startedAtMs),

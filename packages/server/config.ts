@@ -121,6 +121,8 @@ export interface ZkConfig {
   snapshotCompression: "none" | "gz" | "snappy";
   /** The tree digest (`digest.enabled`, default true). */
   digestEnabled: boolean;
+  /** A slower fsync of the txn log is warned about and counted (`fsync.warningthresholdms`, default 1000). */
+  fsyncWarningThresholdMs: number;
   /** Hard quotas refuse writes (`enforceQuota`, default false). */
   enforceQuota: boolean;
   /**
@@ -371,6 +373,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
   let commitLogCount = 500;
   let snapshotCompression: "none" | "gz" | "snappy" = "none";
   let digestEnabled = true;
+  let fsyncWarningThresholdMs = 1000;
   let enforceQuota = false;
   let metricsProviderClass = "org.apache.zookeeper.metrics.impl.DefaultMetricsProvider";
   let connectToLearnerMasterLimitSet = false;
@@ -426,6 +429,9 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
       }
       case "digest.enabled":
         digestEnabled = parseBool(key, value);
+        break;
+      case "fsync.warningthresholdms":
+        fsyncWarningThresholdMs = parseIntStrict(key, value);
         break;
       case "enforceQuota":
         enforceQuota = parseBool(key, value);
@@ -681,6 +687,7 @@ export function parseConfig(text: string, opts: ParseConfigOptions = {}): ZkConf
     commitLogCount,
     snapshotCompression,
     digestEnabled,
+    fsyncWarningThresholdMs,
     enforceQuota,
     noEffect,
     unknown,

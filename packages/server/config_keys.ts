@@ -515,7 +515,11 @@ export const CONFIG_KEYS: readonly ConfigKeySpec[] = [
   },
   { key: "observerMaster.sizeLimit", effect: "inert", note: "acts only with ObserverMaster" },
   { key: "pathStats.*", effect: "inert", note: "the path statistics, not in zkts's admin API" },
-  { key: "fsync.warningthresholdms", effect: "tuning", note: "a slow-fsync warning in the log" },
+  {
+    key: "fsync.warningthresholdms",
+    effect: "honoured",
+    note: "a slower txn log fsync is warned about and counted",
+  },
   { key: "serverCnxnFactory", effect: "tuning", note: "NIO or Netty: zkts has one" },
   { key: "nio.*", effect: "tuning", note: "NIO selector and worker threads" },
   { key: "netty.*", effect: "tuning", note: "Netty's flow control and handshakes" },

@@ -50,6 +50,7 @@ const HONOURED_SAMPLE: Record<string, string> = {
   "DigestAuthenticationProvider.superDigest": "super:D/InIHSb7yEEbrWz8b9l71RjZJU=",
   globalOutstandingLimit: "100",
   enforceQuota: "true",
+  "fsync.warningthresholdms": "500",
   "digest.enabled": "false",
   "znode.container.checkIntervalMs": "1000",
   "znode.container.maxPerMinute": "100",

@@ -57,6 +57,7 @@ export async function loadDataDir(opts: {
     snapDir: opts.snapDir,
     forceSync: config.forceSync,
     preAllocSize: config.preAllocSizeBytes,
+    fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     logger,
     nodeSink: sink,
     onPersisted: opts.onPersisted,

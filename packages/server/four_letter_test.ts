@@ -21,6 +21,7 @@ function notServing(whitelist = "*"): AdminHost {
     },
     serving: false,
     logSyncHistogram: new Histogram([1]),
+    fsyncThresholdExceedCount: 0,
   };
 }
 

@@ -305,6 +305,9 @@ export class QuorumPeer {
         return peer.#lastSnapshot;
       },
       logSyncHistogram: this.logSyncHistogram,
+      get fsyncThresholdExceedCount() {
+        return peer.#log.fsyncThresholdExceedCount;
+      },
     };
   }
 

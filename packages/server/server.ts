@@ -153,6 +153,11 @@ export class ZkServer {
     return this.#log;
   }
 
+  /** Txn log fsyncs slower than `fsync.warningthresholdms` (the admin API's server_stats). */
+  get fsyncThresholdExceedCount(): number {
+    return this.#log.fsyncThresholdExceedCount;
+  }
+
   /**
    * Recovers the data tree from the dataDir (txn logs), opens the log for
    * appends and starts serving the client port.
