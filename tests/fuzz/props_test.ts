@@ -414,7 +414,7 @@ Deno.test("txn log: mutated segments read back, truncate or raise TxnLogCorruptE
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.uint8Array({ maxLength: 60 }), { minLength: 1, maxLength: 12 }),
-      fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
+      fc.array(mutationArb, { minLength: 0, maxLength: 4 }),
       fc.boolean(),
       async (bodies, muts, twoSegments) => {
         const storage = new SimStorage({ seed: 1 });
@@ -497,7 +497,9 @@ Deno.test("snapshot: mutated snapshots (plain, gz, snappy) read back or raise Sn
     fc.asyncProperty(
       fc.constantFrom("none" as const, "gz" as const, "snappy" as const),
       fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 6 }),
-      fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
+      // Some inputs unmutated: a snapshot's checksum refuses nearly every
+      // mutation, and the property must also see snapshots that read back.
+      fc.array(mutationArb, { minLength: 0, maxLength: 4 }),
       fc.boolean(),
       async (compression, datas, muts, sink) => {
         const storage = new SimStorage({ seed: 3 });
