@@ -37,6 +37,10 @@ export class Prng {
   chance(p: number): boolean {
     return this.next() / 0x100000000 < p;
   }
+  /** One element of `a`. */
+  pick<T>(a: readonly T[]): T {
+    return a[this.int(a.length)];
+  }
   /** Random bytes. */
   bytes(n: number): Uint8Array {
     const b = new Uint8Array(n);

@@ -52,6 +52,7 @@ import {
 } from "@zkts/jute";
 import { type ApacheServer, fourLetter, startApache } from "../support/apache.ts";
 import { startZkts } from "../support/zkts.ts";
+import { Prng } from "../../packages/jute/_test_util.ts";
 
 /** Options of {@linkcode runFuzz}. */
 export interface FuzzOptions {
@@ -107,34 +108,6 @@ const JUTE_MAXBUFFER = 0xfffff;
 const HALF_OPEN_BOUND_MS = 12_500;
 /** Apache's ExpiryQueue rounds up to its 10 s interval: 10 to 20 s. */
 const HALF_OPEN_BOUND_MS_APACHE = 21_000;
-
-/** mulberry32: small, seeded, replayable. */
-class Prng {
-  #s: number;
-  constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-  chance(p: number): boolean {
-    return this.next() / 0x100000000 < p;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.int(a.length)];
-  }
-  bytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = this.next() & 0xff;
-    return b;
-  }
-}
 
 function cat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
